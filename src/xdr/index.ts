@@ -1,0 +1,5 @@
+export * from './codec.js';
+export * from './errors.js';
+export * from './program.js';
+export * from './reader.js';
+export * from './writer.js';
