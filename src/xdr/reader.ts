@@ -32,7 +32,11 @@ export class XdrReader {
 
   private need(n: number, what: string): void {
     if (this.end - this.offset < n) {
-      throw new XdrError('ERR_XDR_SHORT', this.offset, `${what}: need ${n} bytes, ${this.end - this.offset} left`);
+      throw new XdrError(
+        'ERR_XDR_SHORT',
+        this.offset,
+        `${what}: need ${n} bytes, ${this.end - this.offset} left`,
+      );
     }
   }
 
@@ -127,7 +131,11 @@ export class XdrReader {
     const len = this.uint();
     if (len > max) throw new XdrError('ERR_XDR_LIMIT', at, `${what}: length ${len} exceeds maximum ${max}`);
     if (len * minItemSize > this.end - this.offset) {
-      throw new XdrError('ERR_XDR_SHORT', at, `${what}: length ${len} exceeds the ${this.end - this.offset} bytes left`);
+      throw new XdrError(
+        'ERR_XDR_SHORT',
+        at,
+        `${what}: length ${len} exceeds the ${this.end - this.offset} bytes left`,
+      );
     }
     return len;
   }

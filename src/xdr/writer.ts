@@ -53,7 +53,8 @@ export class XdrWriter {
 
   /** hyper (§4.5). */
   hyper(v: bigint): void {
-    if (v < -(1n << 63n) || v >= 1n << 63n) throw new XdrError('ERR_XDR_VALUE', this.offset, `hyper: ${v} out of range`);
+    if (v < -(1n << 63n) || v >= 1n << 63n)
+      throw new XdrError('ERR_XDR_VALUE', this.offset, `hyper: ${v} out of range`);
     this.ensure(8);
     this.view.setBigInt64(this.offset, v);
     this.offset += 8;
@@ -61,7 +62,8 @@ export class XdrWriter {
 
   /** unsigned hyper (§4.5). */
   uhyper(v: bigint): void {
-    if (v < 0n || v >= 1n << 64n) throw new XdrError('ERR_XDR_VALUE', this.offset, `unsigned hyper: ${v} out of range`);
+    if (v < 0n || v >= 1n << 64n)
+      throw new XdrError('ERR_XDR_VALUE', this.offset, `unsigned hyper: ${v} out of range`);
     this.ensure(8);
     this.view.setBigUint64(this.offset, v);
     this.offset += 8;
@@ -74,7 +76,8 @@ export class XdrWriter {
 
   /** enum (§4.3): the value must be one of the declared ones. */
   enumValue(v: number, valid: ReadonlySet<number>, name: string): void {
-    if (!valid.has(v)) throw new XdrError('ERR_XDR_VALUE', this.offset, `enum ${name}: ${v} is not a declared value`);
+    if (!valid.has(v))
+      throw new XdrError('ERR_XDR_VALUE', this.offset, `enum ${name}: ${v} is not a declared value`);
     this.int(v);
   }
 
@@ -124,7 +127,11 @@ export class XdrWriter {
     if (len > max) throw new XdrError('ERR_XDR_LIMIT', this.offset, `string<${max}>: ${len} bytes`);
     for (let i = 0; i < len; i++) {
       if (v.charCodeAt(i) > 0xff) {
-        throw new XdrError('ERR_XDR_VALUE', this.offset, 'string: code unit above 0xff; encode with byteString()');
+        throw new XdrError(
+          'ERR_XDR_VALUE',
+          this.offset,
+          'string: code unit above 0xff; encode with byteString()',
+        );
       }
     }
     this.uint(len);

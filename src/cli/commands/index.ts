@@ -1,4 +1,12 @@
 import type { Command } from '../command.js';
+import { portCommand } from './port.js';
+import { portsCommand } from './ports.js';
+import { rpcbindCommand } from './rpcbind.js';
+import { rpcinfoCommand } from './rpcinfo.js';
+import { notifyCommand } from './notify.js';
+import { serveCommand } from './serve.js';
+import { statusCommand } from './status.js';
+import { xdrgenCommand } from './xdrgen.js';
 
 /** Every subcommand, in the order `nsmd --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [];
+export const commands: Command[] = [serveCommand, notifyCommand, statusCommand, portCommand, portsCommand, rpcinfoCommand, rpcbindCommand, xdrgenCommand];

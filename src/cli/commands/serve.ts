@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { type Command, UsageError } from '../command.js';
+
+const HELP = `Usage: nsmd serve [OPTIONS]
+
+Runs the Network Status Monitor (RPC program 100024 "status", version 1): a
+drop-in for nfs-utils' rpc.statd. Listens on UDP and TCP, IPv4 and IPv6,
+registers with rpcbind, keeps the monitor list in an nfs-utils state
+directory, calls the local lock manager back when a monitored host reboots,
+and after a reboot of this host tells every peer (like sm-notify).
+
+Options:
+  -p, --port N             listen port (default: 776 when it can be bound,
+                           else an ephemeral port; the log says which)
+  -o, --outgoing-port N    source port of outgoing SM_NOTIFY
+  -P, --state-dir DIR      state directory (default /var/lib/nfs); one written
+                           by rpc.statd works as is
+  -n, --name NAME          name announced in SM_NOTIFY (default: host name);
+                           repeat for several (multi-homed or HA hosts)
+      --rpcbind MODE       system | embedded | none (default: system when an
+                           rpcbind answers on 127.0.0.1:111, else embedded)
+  -L, --no-notify          do not notify peers after a reboot
+  -H, --ha-callout PROG    run PROG add-client|del-client MON_NAME MY_NAME and
+                           PROG sm-notify MON_NAME ADDRESS STATE (nfs-utils)
+      --config FILE        read the [statd] section of an nfs.conf-style file
+                           (port, outgoing-port, name, state-directory-path,
+                           ha-callout, no-notify); options given here win
+      --user USER          user to run as once ports are bound (default: the
+                           owner of DIR/sm, as rpc.statd does); 'root' keeps root
+      --max-minutes M      give up notifying a peer after M minutes (default 15;
+                           0 = until it answers)
+      --notify-trust-any-sender
+                           accept SM_NOTIFY from any address (peers behind NAT).
+                           Risk: anyone who reaches the port can make the lock
+                           manager drop a client's locks by naming that client
+      --any-callback-program
+                           accept SM_MON for callback programs other than NLM
+                           (100021, procedure 16 or 24); callbacks still go
+                           only to 127.0.0.1
+      --log-format FORMAT  json | pretty (default: pretty on a terminal, else json)
+
+Signals: SIGTERM and SIGINT stop it cleanly (finish syncs, unregister from
+rpcbind, exit 0); SIGUSR1 sends the pending notifications again.
+See docs/NSM.md.
+
+Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.
+`;
+
+function portOf(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UsageError(`${what}: not a port number (0-65535): ${v}`);
+  return Number(v);
+}
+
+/** Parses --max-minutes. */
+export function minutesOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--max-minutes: not a number of minutes: ${v}`);
+  return Number(v);
+}
+
+/** `nsmd serve`: the statd daemon. */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the Network Status Monitor (rpc.statd drop-in)',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', short: 'p' },
+        'outgoing-port': { type: 'string', short: 'o' },
+        'state-dir': { type: 'string', short: 'P' },
+        name: { type: 'string', short: 'n', multiple: true },
+        rpcbind: { type: 'string' },
+        'no-notify': { type: 'boolean', short: 'L' },
+        'ha-callout': { type: 'string', short: 'H' },
+        config: { type: 'string' },
+        user: { type: 'string' },
+        'max-minutes': { type: 'string' },
+        'notify-trust-any-sender': { type: 'boolean' },
+        'any-callback-program': { type: 'boolean' },
+        'log-format': { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+    const rpcbind = values.rpcbind;
+    if (rpcbind !== undefined && !['system', 'embedded', 'none'].includes(rpcbind)) {
+      throw new UsageError(`--rpcbind must be system, embedded or none, not '${rpcbind}'`);
+    }
+    const format = values['log-format'];
+    if (format !== undefined && format !== 'json' && format !== 'pretty') {
+      throw new UsageError(`--log-format must be json or pretty, not '${format}'`);
+    }
+    const port = portOf(values.port, '--port');
+    const outgoingPort = portOf(values['outgoing-port'], '--outgoing-port');
+    const maxMinutes = minutesOf(values['max-minutes']);
+
+    const { loadStatdConfig } = await import('../../nsm/config.js');
+    const { NsmDaemon } = await import('../../nsm/daemon.js');
+    const { createLog } = await import('../../nsm/logging.js');
+    const conf = values.config ? await loadStatdConfig(values.config) : {};
+    const log = createLog(format ? { format } : {});
+
+    const names = values.name?.length ? values.name : conf.names;
+    const daemon = await NsmDaemon.start({
+      ...((port ?? conf.port) !== undefined ? { port: port ?? conf.port } : {}),
+      ...((outgoingPort ?? conf.outgoingPort) ? { outgoingPort: outgoingPort ?? conf.outgoingPort } : {}),
+      stateDir: values['state-dir'] ?? conf.stateDir ?? '/var/lib/nfs',
+      ...(names ? { names } : {}),
+      rpcbind: (rpcbind as 'system' | 'embedded' | 'none' | undefined) ?? 'auto',
+      notify: !(values['no-notify'] ?? conf.noNotify ?? false),
+      ...((values['ha-callout'] ?? conf.haCallout) ? { haCallout: values['ha-callout'] ?? conf.haCallout } : {}),
+      ...(values.user !== undefined ? { user: values.user } : {}),
+      ...(maxMinutes !== undefined ? { maxMinutes } : {}),
+      policy: {
+        trustAnySender: values['notify-trust-any-sender'] ?? false,
+        anyCallbackProgram: values['any-callback-program'] ?? false,
+      },
+      log,
+    });
+
+    return await new Promise<number>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, 'stopping');
+        process.off('SIGUSR1', again);
+        daemon.stop().then(
+          () => resolve(0),
+          (err) => {
+            log.error({ err: String(err) }, 'stop failed');
+            resolve(1);
+          },
+        );
+      };
+      const again = () => {
+        log.info({ signal: 'SIGUSR1' }, 'notifying again');
+        void daemon.notifyAgain();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGUSR1', again);
+    });
+  },
+};

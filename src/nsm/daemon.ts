@@ -1,0 +1,358 @@
+import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { chooseListenPort } from '../ports/choose.js';
+import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
+import type { RpcLogger } from '../rpc/logger.js';
+import { RpcServer } from '../rpc/server.js';
+import { registerService, type ServiceRegistration } from '../rpcbind/register.js';
+import { FsStore } from '../store/fs.js';
+import type { StoreLogger } from '../store/logger.js';
+import type { Store } from '../store/types.js';
+import { Callbacks } from './callbacks.js';
+import { haCalloutRunner } from './hacallout.js';
+import { type Log, silentLog } from './log.js';
+import { checkName } from './names.js';
+import { Notifier } from './notifier.js';
+import { Policy, type PolicyOptions } from './policy.js';
+import { MonitorRegistry } from './registry.js';
+import { type LookupAll, Resolver } from './resolver.js';
+import { NsmService } from './service.js';
+import { BOOT_ID_PATH, readBootId, StateManager } from './state.js';
+import { LoopbackCallbackSender, UdpNotifyTransport } from './transport.js';
+
+/** Debian's state directory (others use /var/lib/nfs/statd). */
+export const DEFAULT_STATE_DIR = '/var/lib/nfs';
+
+/** Errors of the daemon's start-up, with stable codes. */
+export class DaemonError extends Error {
+  override readonly name = 'DaemonError';
+  constructor(
+    readonly code: 'ERR_NSM_START' | 'ERR_NSM_USER',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Everything `nsmd serve` can be told. */
+export interface DaemonOptions {
+  /** Listen port for UDP and TCP; undefined: 776 when it can be bound, else ephemeral. */
+  port?: number;
+  /** Listen address (default '::', dual-stack). */
+  host?: string;
+  /** Source port of outgoing SM_NOTIFYs. */
+  outgoingPort?: number;
+  stateDir?: string;
+  /** Names announced in SM_NOTIFY (default: the host name). */
+  names?: string[];
+  rpcbind?: 'system' | 'embedded' | 'none' | 'auto';
+  /** rpcbind's port (tests only). */
+  rpcbindPort?: number;
+  /** Send notifications after a reboot (false: --no-notify). */
+  notify?: boolean;
+  /** Give up notifying a peer after this many minutes (0 = never). */
+  maxMinutes?: number;
+  haCallout?: string;
+  /**
+   * User to run as once the ports are bound: a name or uid; undefined: the owner of the state
+   * directory (as nfs-utils does); null: stay as started.
+   */
+  user?: string | number | null;
+  /** File holding the boot id (default /proc/sys/kernel/random/boot_id; tests fake reboots). */
+  bootIdFile?: string;
+  policy?: Omit<PolicyOptions, 'clock' | 'log'>;
+  /** Callback retry tuning (tests). */
+  callbackTries?: number;
+  callbackIntervalMs?: number;
+  /** Name resolution (tests). */
+  lookup?: LookupAll;
+  /** Store to use instead of the state directory (tests). */
+  store?: Store;
+  log?: Log;
+}
+
+/** A running statd: sockets bound, registered, serving. */
+export class NsmDaemon {
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly service: NsmService,
+    readonly port: number,
+    readonly tcpPort: number,
+    readonly registration: ServiceRegistration,
+    readonly state: StateManager,
+    readonly registry: MonitorRegistry,
+    private readonly server: RpcServer,
+    private readonly store: Store,
+    private readonly notifier: Notifier,
+    private readonly callbacks: Callbacks,
+    private readonly transports: { notify: UdpNotifyTransport; callback: LoopbackCallbackSender },
+    private readonly ha: { idle(): Promise<void> } | null,
+    private readonly log: Log,
+  ) {}
+
+  /**
+   * Starts the statd: loads the store, decides whether this is a new boot (bump the state, move the
+   * monitor list to the notify list), binds UDP and TCP, registers with rpcbind, drops root, then
+   * notifies peers in the background.
+   */
+  static async start(opts: DaemonOptions = {}): Promise<NsmDaemon> {
+    const log = opts.log ?? silentLog;
+    const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
+    const names = opts.names?.length ? opts.names : [hostname()];
+    for (const n of names) {
+      if (checkName(n) !== null) throw new DaemonError('ERR_NSM_START', `--name ${JSON.stringify(n)} is not a valid host name`);
+    }
+    const storeLog: StoreLogger = {
+      warn: (m, ...d) => log.warn(d.length ? { details: d } : {}, m),
+      debug: (m, ...d) => log.debug(d.length ? { details: d } : {}, m),
+    };
+    const store = opts.store ?? new FsStore({ dir: stateDir, logger: storeLog });
+    const snap = await store.load();
+    const bootId = await readBootId(opts.bootIdFile ?? process.env.NSMD_BOOT_ID_FILE ?? BOOT_ID_PATH);
+    const state = new StateManager(store, { bootId, log });
+    const up = await state.startUp(snap);
+
+    const policy = new Policy({ ...opts.policy, log });
+    const resolver = new Resolver(opts.lookup ? { lookup: opts.lookup } : {});
+    const registry = new MonitorRegistry();
+    const privileged = process.getuid?.() === 0;
+    const notifyTransport = new UdpNotifyTransport({
+      ...(opts.outgoingPort ? { outgoingPort: opts.outgoingPort } : {}),
+      privileged,
+      ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
+    });
+    const callbackSender = new LoopbackCallbackSender({
+      privileged,
+      ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
+    });
+    const callbacks = new Callbacks({
+      send: callbackSender.send,
+      log,
+      maxPending: policy.maxPendingCallbacks,
+      ...(opts.callbackTries ? { tries: opts.callbackTries } : {}),
+      ...(opts.callbackIntervalMs ? { intervalMs: opts.callbackIntervalMs } : {}),
+    });
+    let service!: NsmService;
+    const notifier = new Notifier({
+      transport: notifyTransport,
+      resolve: (n) => resolver.resolve(n),
+      acknowledged: (m) => service.acknowledged(m),
+      maxMinutes: opts.maxMinutes ?? 15,
+      log,
+    });
+    const ha = opts.haCallout ? haCalloutRunner({ program: opts.haCallout, log }) : null;
+    service = new NsmService({
+      store,
+      registry,
+      resolver,
+      policy,
+      state,
+      callbacks,
+      notifier,
+      names,
+      notify: opts.notify ?? true,
+      ...(ha ? { haCallout: ha } : {}),
+      log,
+    });
+    // After a reboot the monitor list already went to the notify list on disk.
+    if (up.rebooted) service.loadMonitors([], [...snap.notify, ...snap.monitors]);
+    else service.loadMonitors(snap.monitors, snap.notify);
+
+    const rpcLog: RpcLogger = {
+      warn: (m, ...d) => log.warn(d.length ? { details: d.map(String) } : {}, m),
+      error: (m, ...d) => log.error(d.length ? { details: d.map(String) } : {}, m),
+      debug: (m, ...d) => log.debug(d.length ? { details: d.map(String) } : {}, m),
+    };
+    const server = new RpcServer({ logger: rpcLog });
+    server.addProgram(SM_VERS_DEF, service.handlers);
+    let port: number;
+    let tcpPort: number;
+    try {
+      let wanted = opts.port;
+      if (wanted === undefined) {
+        const choice = await chooseListenPort();
+        wanted = choice.port;
+        log.info({ port: choice.port }, `listen port: ${choice.reason}`);
+      }
+      ({ port, tcpPort } = await listenBoth(server, opts.host ?? '::', wanted));
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw new DaemonError('ERR_NSM_START', `cannot listen: ${(err as Error).message}`, { cause: err });
+    }
+
+    let registration: ServiceRegistration;
+    try {
+      registration = await registerService({
+        prog: SM_PROG,
+        vers: [SM_VERS],
+        udpPort: port,
+        tcpPort,
+        mode: opts.rpcbind ?? 'auto',
+        ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
+        logger: rpcLog,
+      });
+    } catch (err) {
+      await server.close();
+      await store.close().catch(() => {});
+      throw new DaemonError('ERR_NSM_START', (err as Error).message, { cause: err });
+    }
+
+    // Bind the outgoing sockets (reserved ports) while still root.
+    await Promise.all([notifyTransport.warmUp(), callbackSender.warmUp()]);
+    try {
+      await dropPrivileges(opts.user === undefined ? await stateDirOwner(stateDir) : opts.user, log);
+    } catch (err) {
+      await registration.unregister();
+      await server.close();
+      await store.close().catch(() => {});
+      throw err;
+    }
+
+    const d = new NsmDaemon(
+      service,
+      port,
+      tcpPort,
+      registration,
+      state,
+      registry,
+      server,
+      store,
+      notifier,
+      callbacks,
+      { notify: notifyTransport, callback: callbackSender },
+      ha,
+      log,
+    );
+    log.info(
+      {
+        port,
+        tcpPort,
+        rpcbind: registration.mode,
+        state: state.current,
+        rebooted: up.rebooted,
+        monitors: registry.size,
+        notify: service.notifyList.size,
+        names,
+        stateDir: opts.store ? undefined : stateDir,
+      },
+      'serving',
+    );
+    if (opts.notify !== false && service.notifyList.size > 0) void d.notifyAgain();
+    return d;
+  }
+
+  /** Sends SM_NOTIFY to every peer still in the notify list (start-up, SIGUSR1). */
+  notifyAgain(): Promise<void> {
+    return this.service.notifyPeers().then(
+      (r) => {
+        if (r.acknowledged || r.failed) this.log.info({ ...r }, 'notification round done');
+      },
+      (err) => this.log.error({ err: String(err) }, 'notification round failed'),
+    );
+  }
+
+  /** Stops accepting calls, lets running syncs finish, unregisters from rpcbind. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.server.close();
+      this.notifier.close();
+      this.callbacks.close();
+      await this.registration.unregister();
+      await this.store.close();
+      if (this.ha) await Promise.race([this.ha.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.all([this.transports.notify.close(), this.transports.callback.close()]);
+      this.log.info({ state: this.state.current }, 'stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+/** Binds UDP and TCP on the same port (an ephemeral one when 0, retried if TCP finds it taken). */
+async function listenBoth(server: RpcServer, host: string, port: number): Promise<{ port: number; tcpPort: number }> {
+  const udp = await listenWithFallback((h) => server.listenUdp({ host: h, port }), host);
+  const tcp = await listenWithFallback((h) => server.listenTcp({ host: h, port: udp.port }), udp.host).catch(
+    async (err: NodeJS.ErrnoException) => {
+      if (port !== 0 || err.code !== 'EADDRINUSE') throw err;
+      return listenWithFallback((h) => server.listenTcp({ host: h, port: 0 }), udp.host);
+    },
+  );
+  return { port: udp.port, tcpPort: tcp.port };
+}
+
+async function listenWithFallback(
+  listen: (host: string) => Promise<number>,
+  host: string,
+): Promise<{ port: number; host: string }> {
+  try {
+    return { port: await listen(host), host };
+  } catch (err) {
+    // A machine without IPv6 cannot bind '::'; serve IPv4 alone there.
+    if (host !== '::' || (err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
+    return { port: await listen('0.0.0.0'), host: '0.0.0.0' };
+  }
+}
+
+async function stateDirOwner(dir: string): Promise<number | null> {
+  try {
+    // nfs-utils switches to the owner of sm/ (user statd on Debian).
+    return (await stat(`${dir}/sm`)).uid;
+  } catch {
+    try {
+      return (await stat(dir)).uid;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Switches to `user` (name or uid) when running as root; a no-op otherwise or for root itself. */
+export async function dropPrivileges(user: string | number | null, log: Log = silentLog): Promise<void> {
+  if (user === null || process.getuid?.() !== 0) return;
+  let uid: number;
+  let gid: number;
+  let name: string;
+  if (typeof user === 'number' || /^\d+$/.test(user)) {
+    uid = Number(user);
+    const pw = await lookupPasswd((e) => e.uid === uid);
+    gid = pw?.gid ?? uid;
+    name = pw?.name ?? String(uid);
+  } else {
+    const pw = await lookupPasswd((e) => e.name === user);
+    if (!pw) throw new DaemonError('ERR_NSM_USER', `no such user: ${user}`);
+    ({ uid, gid, name } = pw);
+  }
+  if (uid === 0) return;
+  try {
+    process.setgroups?.([gid]);
+    process.setgid?.(gid);
+    process.setuid?.(uid);
+  } catch (err) {
+    throw new DaemonError('ERR_NSM_USER', `cannot switch to user ${name}: ${(err as Error).message}`, { cause: err });
+  }
+  log.info({ user: name, uid, gid }, 'dropped root');
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+async function lookupPasswd(match: (e: PasswdEntry) => boolean): Promise<PasswdEntry | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  let text = '';
+  try {
+    text = await readFile('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4) continue;
+    const e = { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
+    if (match(e)) return e;
+  }
+  return undefined;
+}

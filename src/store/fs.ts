@@ -1,0 +1,879 @@
+import * as fs from 'node:fs';
+import { constants as C, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { errnoOf, StoreError } from './errors.js';
+import { defaultStoreLogger, type StoreLogger } from './logger.js';
+import {
+  checkMonName,
+  checkMyId,
+  checkRecord,
+  formatRecordLine,
+  lineHasId,
+  lineIs,
+  lineMonName,
+  monNameProblem,
+  parseRecordFile,
+  splitLines,
+} from './record.js';
+import type { MonitorRecord, MyId, Store, StoreSnapshot } from './types.js';
+
+/** The monitor list directory (nfs-utils NSM_MONITOR_DIR). */
+export const MONITOR_DIR = 'sm';
+/** The notify list directory (nfs-utils NSM_NOTIFY_DIR). */
+export const NOTIFY_DIR = 'sm.bak';
+/** The state number file: 4 bytes, native byte order (nfs-utils NSM_STATE_FILE). */
+export const STATE_FILE = 'state';
+/** Our boot id file, beside `state`; nfs-utils never reads it. */
+export const BOOT_ID_FILE = 'nsmd-boot-id';
+/** Temp files start with '.' so that no reader (ours or nfs-utils') takes them for a host. */
+export const TEMP_PREFIX = '.nsmd.';
+const TEMP_SUFFIX = '.tmp';
+
+/** Host files hold peers' names: readable by the statd user only, as nfs-utils creates them. */
+const HOST_FILE_MODE = 0o600;
+/** `state` is public (nfs-utils: 0644 less the umask). */
+const STATE_FILE_MODE = 0o644;
+/** A host file is a few lines; anything bigger is not one of ours. */
+const MAX_HOST_FILE = 1 << 20;
+const READ_SLOT = 16 << 10;
+const MAX_BOOT_ID = 128;
+
+/** Options of an FsStore. */
+export interface FsStoreOptions {
+  /** The state directory (nfs-utils layout: Debian /var/lib/nfs). Created when missing. */
+  dir: string;
+  logger?: StoreLogger;
+  /** Open without writing anything (for `nsmd status`); mutations reject. */
+  readOnly?: boolean;
+  /** File reads or writes in flight at once (default 64). */
+  concurrency?: number;
+  /** Most calls applied in one group commit (default 8192). */
+  maxBatch?: number;
+}
+
+/** Counters of the work an FsStore did, e.g. to see group commit share syncs. */
+export interface FsStoreStats {
+  /** Group commits run. */
+  batches: number;
+  /** Mutating calls applied. */
+  calls: number;
+  /** Files written (temp, data sync, rename). */
+  fileWrites: number;
+  fileUnlinks: number;
+  fileRenames: number;
+  /** Directory fsyncs. */
+  dirSyncs: number;
+}
+
+type DirLabel = typeof MONITOR_DIR | typeof NOTIFY_DIR;
+
+/** One of sm/ and sm.bak/ in memory: each host file's exact content, by file name. */
+class HostDir {
+  /** File name (byte string) -> content (byte string, whole lines). */
+  readonly files = new Map<string, string>();
+  /** mon_name -> other files holding lines of it (nfs-utils names a file after the canonical name). */
+  readonly aliases = new Map<string, string[]>();
+  handle: FileHandle | null = null;
+  readonly prefix: Buffer;
+
+  constructor(
+    readonly label: DirLabel,
+    readonly path: string,
+  ) {
+    this.prefix = Buffer.from(`${path}/`);
+  }
+
+  pathOf(file: string): Buffer {
+    return Buffer.concat([this.prefix, Buffer.from(file, 'latin1')]);
+  }
+
+  /** Files that may hold lines of monName. */
+  candidates(monName: string): string[] {
+    const extra = this.aliases.get(monName);
+    return extra ? [monName, ...extra] : [monName];
+  }
+
+  /** Replaces a file's content in the index (null: gone), keeping aliases right. */
+  setContent(file: string, content: string | null): void {
+    const old = this.files.get(file);
+    if (old !== undefined) for (const name of foreignNames(file, old)) this.unalias(name, file);
+    if (content === null) this.files.delete(file);
+    else {
+      this.files.set(file, content);
+      for (const name of foreignNames(file, content)) this.alias(name, file);
+    }
+  }
+
+  private alias(name: string, file: string): void {
+    const list = this.aliases.get(name);
+    if (!list) this.aliases.set(name, [file]);
+    else if (!list.includes(file)) list.push(file);
+  }
+
+  private unalias(name: string, file: string): void {
+    const list = this.aliases.get(name);
+    if (!list) return;
+    const rest = list.filter((f) => f !== file);
+    if (rest.length === 0) this.aliases.delete(name);
+    else this.aliases.set(name, rest);
+  }
+}
+
+/** mon_names in a file's lines other than the file's own name. */
+function foreignNames(file: string, content: string): Set<string> {
+  const out = new Set<string>();
+  let start = 0;
+  while (start < content.length) {
+    const end = content.indexOf('\n', start);
+    const line = content.slice(start, end < 0 ? content.length : end);
+    const name = lineMonName(line);
+    if (name !== file) out.add(name);
+    start = end < 0 ? content.length : end + 1;
+  }
+  return out;
+}
+
+function joinLines(lines: string[]): string | null {
+  return lines.length === 0 ? null : `${lines.join('\n')}\n`;
+}
+
+/** What identifies a line's record: prog, vers, proc, mon_name and my_name (not address, priv). */
+function lineKey(line: string): string {
+  return line.slice(9, 35).toLowerCase() + line.slice(68);
+}
+
+/** sm.bak content after moving a monitor file onto it: a pending record with the same key is replaced. */
+function mergeContent(pending: string, monitor: string): string {
+  const mon = splitLines(monitor);
+  const keys = new Set(mon.map(lineKey));
+  const kept = splitLines(pending).filter((l) => !keys.has(lineKey(l)));
+  return joinLines([...kept, ...mon])!;
+}
+
+/** A queued mutating call. */
+interface Pending {
+  apply: ((b: Batch) => unknown) | null; // null: the sm -> sm.bak move, run alone
+  resolve: (v: any) => void;
+  reject: (e: unknown) => void;
+  /** Staged files this call read or wrote: it succeeds only if they all reach the disk. */
+  deps: Set<string>;
+  result?: unknown;
+  error?: unknown;
+}
+
+/** The staged changes of one group commit, over the live index. */
+class Batch {
+  readonly staged = new Map<HostDir, Map<string, string | null>>();
+  state: { state: number; bootId: string | null } | null = null;
+  current: Pending | null = null;
+
+  overlay(dir: HostDir): Map<string, string | null> {
+    let o = this.staged.get(dir);
+    if (!o) {
+      o = new Map();
+      this.staged.set(dir, o);
+    }
+    return o;
+  }
+
+  /** A file's content as this batch sees it so far. */
+  get(dir: HostDir, file: string): string | undefined {
+    const o = this.staged.get(dir);
+    if (o?.has(file)) {
+      this.current!.deps.add(`${dir.label}/${file}`);
+      return o.get(file) ?? undefined;
+    }
+    return dir.files.get(file);
+  }
+
+  set(dir: HostDir, file: string, content: string | null): void {
+    this.overlay(dir).set(file, content);
+    this.current!.deps.add(`${dir.label}/${file}`);
+  }
+}
+
+interface FileTask {
+  dir: HostDir;
+  file: string;
+  data: Buffer | null; // null: unlink
+  error?: unknown;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, slot: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (slot: number): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!, slot);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, slot) => worker(slot)));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function show(file: string): string {
+  return /^[\x21-\x7e]*$/.test(file) ? file : JSON.stringify(file);
+}
+
+/**
+ * A Store over an nfs-utils state directory (`sm/`, `sm.bak/`, `state`), read and written the way
+ * nfs-utils does, so rpc.statd and nsmd can take each other's directory. Every change is written
+ * to a temp file, data-synced and renamed into place; the directory is then fsynced once for all
+ * changes of a group commit. See docs/STATE.md.
+ */
+export class FsStore implements Store {
+  readonly dir: string;
+  private readonly log: StoreLogger;
+  private readonly readOnly: boolean;
+  private readonly concurrency: number;
+  private readonly maxBatch: number;
+  private readonly sm: HostDir;
+  private readonly bak: HostDir;
+  private baseHandle: FileHandle | null = null;
+  private readonly basePrefix: Buffer;
+  private owner: { uid: number; gid: number } | null = null;
+  private state = 0;
+  private bootId: string | null = null;
+  private loaded = false;
+  private closed = false;
+  private queue: Pending[] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  private tempSeq = 0;
+  private readonly counters: FsStoreStats = {
+    batches: 0,
+    calls: 0,
+    fileWrites: 0,
+    fileUnlinks: 0,
+    fileRenames: 0,
+    dirSyncs: 0,
+  };
+
+  constructor(opts: FsStoreOptions) {
+    this.dir = resolvePath(opts.dir);
+    this.log = opts.logger ?? defaultStoreLogger;
+    this.readOnly = opts.readOnly ?? false;
+    this.concurrency = Math.max(1, opts.concurrency ?? 64);
+    this.maxBatch = Math.max(1, opts.maxBatch ?? 8192);
+    this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
+    this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
+    this.basePrefix = Buffer.from(`${this.dir}/`);
+  }
+
+  /** A copy of the work counters. */
+  stats(): FsStoreStats {
+    return { ...this.counters };
+  }
+
+  // ---- opening and reading ----
+
+  async load(): Promise<StoreSnapshot> {
+    if (this.closed) throw new StoreError('ERR_STORE_STATE', 'store is closed');
+    if (this.loaded) {
+      await this.idle();
+      return this.snapshot();
+    }
+    await this.open();
+    const [monitors, notify] = [await this.readDir(this.sm), await this.readDir(this.bak)];
+    await this.readState();
+    this.loaded = true;
+    return { state: this.state, bootId: this.bootId, monitors, notify };
+  }
+
+  private openError(message: string, cause?: unknown): StoreError {
+    const code = errnoOf(cause);
+    return new StoreError(
+      'ERR_STORE_OPEN',
+      `state directory ${this.dir}: ${message}${code ? ` (${code})` : ''}`,
+      {
+        cause,
+      },
+    );
+  }
+
+  private async statDir(path: string, what: string, create: boolean): Promise<Stats> {
+    let st: Stats;
+    try {
+      st = await fsp.stat(path);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT' || !create) throw this.openError(`cannot access ${what}`, err);
+      try {
+        await fsp.mkdir(path, { recursive: true, mode: 0o755 });
+        st = await fsp.stat(path);
+      } catch (err2) {
+        throw this.openError(`${what} is missing and cannot be created`, err2);
+      }
+      this.log.debug(`created ${path}`);
+    }
+    if (!st.isDirectory()) throw this.openError(`${what} is not a directory`);
+    if (!this.readOnly) {
+      try {
+        await fsp.access(path, C.W_OK | C.X_OK);
+      } catch (err) {
+        throw this.openError(`${what} is not writable`, err);
+      }
+    }
+    return st;
+  }
+
+  private async open(): Promise<void> {
+    const base = await this.statDir(this.dir, 'the directory', !this.readOnly);
+    if (this.readOnly) return; // a missing sm/ or sm.bak/ reads as empty
+    let created = false;
+    for (const d of [this.sm, this.bak]) {
+      const existed = await fsp.lstat(d.path).then(
+        () => true,
+        () => false,
+      );
+      const st = await this.statDir(d.path, `${d.label}/`, true);
+      if (!existed) {
+        created = true;
+        // Created by us as root: give it to the directory's owner, whom rpc.statd would run as.
+        if (process.getuid?.() === 0 && st.uid !== base.uid)
+          await fsp.chown(d.path, base.uid, base.gid).catch(() => {});
+      }
+    }
+    const smStat = await fsp.stat(this.sm.path);
+    // Debian's rpc.statd runs as the owner of sm/: files we make must stay writable for it.
+    if (process.getuid?.() === 0 && (smStat.uid !== 0 || smStat.gid !== 0)) {
+      this.owner = { uid: smStat.uid, gid: smStat.gid };
+    }
+    try {
+      this.baseHandle = await fsp.open(this.dir, 'r');
+      this.sm.handle = await fsp.open(this.sm.path, 'r');
+      this.bak.handle = await fsp.open(this.bak.path, 'r');
+      if (created) await this.baseHandle.sync();
+    } catch (err) {
+      await this.closeHandles();
+      throw this.openError('cannot open for syncing', err);
+    }
+    await this.removeOwnTemps(this.dir);
+  }
+
+  /** Deletes temp files a killed writer of ours left (never read as hosts anyway). */
+  private async removeOwnTemps(path: string): Promise<void> {
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(path, { encoding: 'buffer' });
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const name = n.toString('latin1');
+      if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX)) {
+        await fsp.unlink(Buffer.concat([Buffer.from(`${path}/`), n])).catch(() => {});
+        this.log.debug(`removed leftover temp file ${path}/${show(name)}`);
+      }
+    }
+  }
+
+  /** Reads every host file of a directory into the index; returns the records. */
+  private async readDir(d: HostDir): Promise<MonitorRecord[]> {
+    let entries: fs.Dirent<Buffer>[];
+    try {
+      entries = await fsp.readdir(d.path, { encoding: 'buffer', withFileTypes: true });
+    } catch (err) {
+      if (this.readOnly && errnoOf(err) === 'ENOENT') return [];
+      throw this.openError(`cannot read ${d.label}/`, err);
+    }
+    const names: string[] = [];
+    for (const e of entries) {
+      const name = e.name.toString('latin1');
+      if (name.charCodeAt(0) === 0x2e) {
+        if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) {
+          await fsp.unlink(d.pathOf(name)).catch(() => {});
+          this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
+        } else {
+          this.log.warn(`ignoring ${d.label}/${show(name)}: hidden or temp file`);
+        }
+        continue;
+      }
+      if (!e.isFile()) {
+        const kind = e.isSymbolicLink()
+          ? 'a symbolic link'
+          : e.isDirectory()
+            ? 'a directory'
+            : 'not a regular file';
+        this.log.warn(`ignoring ${d.label}/${show(name)}: ${kind}`);
+        continue;
+      }
+      const problem = monNameProblem(name);
+      if (problem) {
+        this.log.warn(`ignoring ${d.label}/${show(name)}: file name ${problem}`);
+        continue;
+      }
+      names.push(name);
+    }
+    const out: MonitorRecord[] = [];
+    const slots = Array.from({ length: Math.min(this.concurrency, names.length) }, () =>
+      Buffer.allocUnsafe(READ_SLOT),
+    );
+    await pool(names, this.concurrency, async (name, slot) => {
+      let content: string;
+      try {
+        content = await readSmallFile(d.pathOf(name), slots[slot]!);
+      } catch (err) {
+        this.log.warn(`ignoring ${d.label}/${show(name)}: ${describe(err)}`);
+        return;
+      }
+      const recs = parseRecordFile(content);
+      if (!recs) {
+        this.log.warn(`ignoring ${d.label}/${show(name)}: not a list of nfs-utils records`);
+        return;
+      }
+      // A repeated (mon_name, my_id): the last line wins, as a later SM_MON would.
+      const lines = splitLines(content);
+      const last = new Map<string, number>();
+      for (let i = 0; i < lines.length; i++) last.set(lineKey(lines[i]!), i);
+      const unique = lines.filter((l, i) => last.get(lineKey(l)) === i);
+      for (let i = 0; i < lines.length; i++) if (last.get(lineKey(lines[i]!)) === i) out.push(recs[i]!);
+      d.setContent(name, unique.length === lines.length ? content : joinLines(unique));
+    });
+    return out;
+  }
+
+  private async readState(): Promise<void> {
+    try {
+      const buf = await fsp.readFile(`${this.dir}/${STATE_FILE}`);
+      if (buf.length >= 4) this.state = endianness() === 'LE' ? buf.readInt32LE(0) : buf.readInt32BE(0);
+      else if (buf.length > 0) this.log.warn(`ignoring ${STATE_FILE}: ${buf.length} bytes, not 4`);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw this.openError(`cannot read ${STATE_FILE}`, err);
+    }
+    try {
+      const text = (await fsp.readFile(`${this.dir}/${BOOT_ID_FILE}`, 'latin1')).trim();
+      this.bootId = text.length > 0 ? text : null;
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw this.openError(`cannot read ${BOOT_ID_FILE}`, err);
+    }
+  }
+
+  private snapshot(): StoreSnapshot {
+    const all = (d: HostDir): MonitorRecord[] => {
+      const out: MonitorRecord[] = [];
+      for (const content of d.files.values()) for (const r of parseRecordFile(content) ?? []) out.push(r);
+      return out;
+    };
+    return { state: this.state, bootId: this.bootId, monitors: all(this.sm), notify: all(this.bak) };
+  }
+
+  // ---- mutations: queued, applied in call order, group-committed ----
+
+  private enqueue<T>(apply: ((b: Batch) => T) | null): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store is closed'));
+    if (!this.loaded) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store used before load()'));
+    if (this.readOnly) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store was opened read-only'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ apply, resolve, reject, deps: new Set() });
+      if (!this.running) {
+        this.running = true;
+        // Let the calls of this turn of the event loop join the first batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      if (this.queue[0]!.apply === null) {
+        await this.runMove(this.queue.shift()!);
+        continue;
+      }
+      let n = 0;
+      while (n < this.queue.length && n < this.maxBatch && this.queue[n]!.apply !== null) n++;
+      await this.runBatch(this.queue.splice(0, n));
+    }
+    this.running = false;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  addMonitor(rec: MonitorRecord): Promise<void> {
+    try {
+      checkRecord(rec);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const line = formatRecordLine(rec);
+    const { monName } = rec;
+    const id: MyId = { myName: rec.myName, prog: rec.prog, vers: rec.vers, proc: rec.proc };
+    return this.enqueue((b) => {
+      for (const file of this.sm.candidates(monName)) {
+        const content = b.get(this.sm, file);
+        if (content === undefined) continue;
+        const lines = splitLines(content);
+        const i = lines.findIndex((l) => lineIs(l, monName, id));
+        if (i < 0) continue;
+        if (`${lines[i]}\n` !== line) {
+          lines[i] = line.slice(0, -1);
+          b.set(this.sm, file, joinLines(lines));
+        }
+        return;
+      }
+      b.set(this.sm, monName, (b.get(this.sm, monName) ?? '') + line);
+    });
+  }
+
+  removeMonitor(monName: string, id: MyId): Promise<boolean> {
+    try {
+      checkMonName(monName);
+      checkMyId(id);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const key: MyId = { myName: id.myName, prog: id.prog, vers: id.vers, proc: id.proc };
+    return this.enqueue((b) => this.removeLines(b, this.sm, monName, (l) => lineIs(l, monName, key)) > 0);
+  }
+
+  removeAllMonitors(id: MyId): Promise<number> {
+    try {
+      checkMyId(id);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const key: MyId = { myName: id.myName, prog: id.prog, vers: id.vers, proc: id.proc };
+    const needle = ` ${id.myName}\n`;
+    return this.enqueue((b) => {
+      let n = 0;
+      const visit = (file: string): void => {
+        const content = b.get(this.sm, file);
+        if (content === undefined || !content.includes(needle)) return;
+        const lines = splitLines(content);
+        const keep = lines.filter((l) => !lineHasId(l, key));
+        if (keep.length === lines.length) return;
+        n += lines.length - keep.length;
+        b.set(this.sm, file, joinLines(keep));
+      };
+      const staged = b.staged.get(this.sm);
+      for (const file of this.sm.files.keys()) visit(file);
+      if (staged) for (const file of [...staged.keys()]) if (!this.sm.files.has(file)) visit(file);
+      return n;
+    });
+  }
+
+  removeNotify(monName: string): Promise<void> {
+    try {
+      checkMonName(monName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.enqueue((b) => {
+      this.removeLines(b, this.bak, monName, (l) => lineMonName(l) === monName);
+    });
+  }
+
+  setState(state: number, bootId: string | null): Promise<void> {
+    if (!Number.isInteger(state) || state < -0x80000000 || state > 0xffffffff) {
+      return Promise.reject(new StoreError('ERR_STORE_VALUE', `state ${state} is not a 32-bit integer`));
+    }
+    if (
+      bootId !== null &&
+      (bootId.length === 0 || bootId.length > MAX_BOOT_ID || !/^[\x21-\x7e]+$/.test(bootId))
+    ) {
+      return Promise.reject(new StoreError('ERR_STORE_VALUE', 'boot id must be 1-128 printable characters'));
+    }
+    return this.enqueue((b) => {
+      b.state = { state: state | 0, bootId };
+      b.current!.deps.add(STATE_FILE);
+    });
+  }
+
+  moveMonitorsToNotify(): Promise<void> {
+    return this.enqueue(null);
+  }
+
+  private removeLines(b: Batch, d: HostDir, monName: string, match: (line: string) => boolean): number {
+    let n = 0;
+    for (const file of d.candidates(monName)) {
+      const content = b.get(d, file);
+      if (content === undefined) continue;
+      const lines = splitLines(content);
+      const keep = lines.filter((l) => !match(l));
+      if (keep.length === lines.length) continue;
+      n += lines.length - keep.length;
+      b.set(d, file, joinLines(keep));
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle();
+    await this.closeHandles();
+  }
+
+  private async closeHandles(): Promise<void> {
+    for (const h of [this.baseHandle, this.sm.handle, this.bak.handle]) await h?.close().catch(() => {});
+    this.baseHandle = this.sm.handle = this.bak.handle = null;
+  }
+
+  // ---- group commit ----
+
+  private async runBatch(calls: Pending[]): Promise<void> {
+    this.counters.batches++;
+    this.counters.calls += calls.length;
+    const b = new Batch();
+    for (const p of calls) {
+      b.current = p;
+      try {
+        p.result = p.apply!(b);
+      } catch (err) {
+        p.error = err;
+      }
+    }
+    const failed = new Map<string, unknown>();
+    try {
+      const tasks: FileTask[] = [];
+      for (const [dir, staged] of b.staged) {
+        for (const [file, content] of staged) {
+          if (content === (dir.files.get(file) ?? null)) continue; // back where it was: nothing to write
+          tasks.push({ dir, file, data: content === null ? null : Buffer.from(content, 'latin1') });
+        }
+      }
+      await pool(tasks, this.concurrency, async (t) => {
+        try {
+          if (t.data) await this.writeAtomic(t.dir.prefix, t.file, t.data);
+          else await this.unlink(t.dir.pathOf(t.file));
+        } catch (err) {
+          t.error = err;
+        }
+      });
+      for (const d of [this.sm, this.bak]) {
+        const done = tasks.filter((t) => t.dir === d && t.error === undefined);
+        if (done.length === 0) continue;
+        try {
+          await this.syncDir(d.handle);
+        } catch (err) {
+          // Renamed but maybe not durable: the index follows what is visible, the callers hear it failed.
+          for (const t of done) failed.set(`${d.label}/${t.file}`, err);
+        }
+        // Content from the written bytes: a flat string, not the concatenation it was built from.
+        for (const t of done) d.setContent(t.file, t.data ? t.data.toString('latin1') : null);
+      }
+      for (const t of tasks) if (t.error !== undefined) failed.set(`${t.dir.label}/${t.file}`, t.error);
+      if (b.state) {
+        try {
+          await this.writeState(b.state.state, b.state.bootId);
+        } catch (err) {
+          failed.set(STATE_FILE, err);
+        }
+      }
+    } catch (err) {
+      for (const p of calls) p.error ??= err;
+    }
+    for (const p of calls) {
+      if (p.error !== undefined) {
+        p.reject(p.error);
+        continue;
+      }
+      let cause: unknown;
+      let where = '';
+      for (const dep of p.deps) {
+        if (failed.has(dep)) {
+          cause = failed.get(dep);
+          where = dep;
+          break;
+        }
+      }
+      if (where) p.reject(this.ioError(where, cause));
+      else p.resolve(p.result);
+    }
+  }
+
+  private ioError(where: string, cause: unknown): StoreError {
+    return new StoreError(
+      'ERR_STORE_IO',
+      `could not make the change durable in ${this.dir}/${show(where)}: ${describe(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+
+  /** sm -> sm.bak: each pending file is made durable in sm.bak before its monitor file goes. */
+  private async runMove(p: Pending): Promise<void> {
+    this.counters.batches++;
+    this.counters.calls++;
+    const renames: FileTask[] = [];
+    const merges: FileTask[] = [];
+    for (const [file, content] of this.sm.files) {
+      const pending = this.bak.files.get(file);
+      if (pending === undefined) renames.push({ dir: this.sm, file, data: null });
+      else merges.push({ dir: this.bak, file, data: Buffer.from(mergeContent(pending, content), 'latin1') });
+    }
+    let firstError: unknown;
+    let where = '';
+    const note = (w: string, err: unknown): void => {
+      if (firstError === undefined) {
+        firstError = err;
+        where = w;
+      }
+    };
+    try {
+      await pool([...renames, ...merges], this.concurrency, async (t) => {
+        try {
+          if (t.data) await this.writeAtomic(this.bak.prefix, t.file, t.data);
+          else {
+            await fsp.rename(this.sm.pathOf(t.file), this.bak.pathOf(t.file));
+            this.counters.fileRenames++;
+          }
+        } catch (err) {
+          t.error = err;
+          note(`${NOTIFY_DIR}/${t.file}`, err);
+        }
+      });
+      let bakDurable = true;
+      try {
+        await this.syncDir(this.bak.handle);
+      } catch (err) {
+        bakDurable = false;
+        note(NOTIFY_DIR, err);
+      }
+      for (const t of renames) {
+        if (t.error !== undefined) continue;
+        this.bak.setContent(t.file, this.sm.files.get(t.file)!);
+        this.sm.setContent(t.file, null);
+      }
+      for (const t of merges)
+        if (t.error === undefined) this.bak.setContent(t.file, t.data!.toString('latin1'));
+      const unlinks = bakDurable ? merges.filter((t) => t.error === undefined) : [];
+      await pool(unlinks, this.concurrency, async (t) => {
+        try {
+          await this.unlink(this.sm.pathOf(t.file));
+          this.sm.setContent(t.file, null);
+        } catch (err) {
+          t.error = err;
+          note(`${MONITOR_DIR}/${t.file}`, err);
+        }
+      });
+      await this.syncDir(this.sm.handle);
+    } catch (err) {
+      note(MONITOR_DIR, err);
+    }
+    if (firstError === undefined) p.resolve(undefined);
+    else {
+      const moved = renames.length + merges.length - this.sm.files.size;
+      const e = this.ioError(where, firstError);
+      p.reject(
+        moved > 0
+          ? new StoreError(
+              'ERR_STORE_PARTIAL',
+              `${e.message} (${moved} of ${renames.length + merges.length} moved)`,
+              {
+                cause: firstError,
+              },
+            )
+          : e,
+      );
+    }
+  }
+
+  // ---- file primitives ----
+
+  private async syncDir(h: FileHandle | null): Promise<void> {
+    if (!h) throw new StoreError('ERR_STORE_STATE', 'store is not open');
+    await h.sync();
+    this.counters.dirSyncs++;
+  }
+
+  private async unlink(path: Buffer): Promise<void> {
+    try {
+      await fsp.unlink(path);
+      this.counters.fileUnlinks++;
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+    }
+  }
+
+  /** Temp file beside the target, data-synced, renamed over it. The caller syncs the directory. */
+  private async writeAtomic(
+    prefix: Buffer,
+    file: string,
+    data: Buffer,
+    mode = HOST_FILE_MODE,
+  ): Promise<void> {
+    const tmp = Buffer.concat([
+      prefix,
+      Buffer.from(`${TEMP_PREFIX}${process.pid}.${++this.tempSeq}${TEMP_SUFFIX}`),
+    ]);
+    let fh: FileHandle | null = null;
+    try {
+      fh = await fsp.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
+      let off = 0;
+      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+      if (this.owner) await fh.chown(this.owner.uid, this.owner.gid);
+      await fh.datasync();
+      await fh.close();
+      fh = null;
+      await fsp.rename(tmp, Buffer.concat([prefix, Buffer.from(file, 'latin1')]));
+      this.counters.fileWrites++;
+    } catch (err) {
+      if (fh) await fh.close().catch(() => {});
+      await fsp.unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** `state` first, synced, then the boot id: a crash between them looks like a reboot (safe side). */
+  private async writeState(state: number, bootId: string | null): Promise<void> {
+    const buf = Buffer.alloc(4);
+    if (endianness() === 'LE') buf.writeInt32LE(state, 0);
+    else buf.writeInt32BE(state, 0);
+    await this.writeAtomic(this.basePrefix, STATE_FILE, buf, STATE_FILE_MODE);
+    await this.syncDir(this.baseHandle);
+    this.state = state;
+    if (bootId === this.bootId) return;
+    if (bootId === null) await this.unlink(Buffer.concat([this.basePrefix, Buffer.from(BOOT_ID_FILE)]));
+    else
+      await this.writeAtomic(
+        this.basePrefix,
+        BOOT_ID_FILE,
+        Buffer.from(`${bootId}\n`, 'latin1'),
+        STATE_FILE_MODE,
+      );
+    await this.syncDir(this.baseHandle);
+    this.bootId = bootId;
+  }
+}
+
+/** Reads a small regular file without following a symlink; the slot buffer is reused. */
+function readSmallFile(path: Buffer, slot: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK, (err, fd) => {
+      if (err) return reject(err);
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const finish = (e: Error | null, text?: string): void => {
+        fs.close(fd, () => (e ? reject(e) : resolve(text!)));
+      };
+      const step = (): void => {
+        fs.read(fd, slot, 0, slot.length, null, (e, n) => {
+          if (e) return finish(e);
+          total += n;
+          if (total > MAX_HOST_FILE) return finish(new Error(`larger than ${MAX_HOST_FILE} bytes`));
+          // A short read of a regular file is its end: one read for a host file.
+          if (n < slot.length) {
+            if (chunks.length === 0) return finish(null, slot.toString('latin1', 0, n));
+            chunks.push(slot.subarray(0, n));
+            return finish(null, Buffer.concat(chunks).toString('latin1'));
+          }
+          chunks.push(Buffer.from(slot));
+          step();
+        });
+      };
+      step();
+    });
+  });
+}
