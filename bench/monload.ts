@@ -43,7 +43,9 @@ async function main(): Promise<void> {
       count: { type: 'string', default: '1000' },
       window: { type: 'string', default: '16' },
       duration: { type: 'string', default: '20000' },
-      'call-timeout': { type: 'string', default: '10000' },
+      'call-timeout': { type: 'string', default: '30000' },
+      // A statd that takes long per call must not see the same call again and again.
+      retransmit: { type: 'string', default: '5000' },
     },
     strict: true,
   });
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
     port: Number(values.port),
     transport,
     timeoutMs: Number(values['call-timeout']),
+    retransmitMs: Number(values.retransmit),
+    maxRetransmitMs: Number(values.retransmit),
   });
   const sm = client.bind(SM_VERS_DEF);
   const hist = new Histogram();

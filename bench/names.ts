@@ -1,5 +1,5 @@
 // Names of the hosts a benchmark daemon monitors, and their records in the nfs-utils layout.
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -30,7 +30,11 @@ export function privOf(i: number): Uint8Array {
  * (XNFS NSM records as rpc.statd stores them: callback address as host-endian s_addr, prog, vers,
  * proc, priv in hex, mon_name, my_name), owned by uid/gid. Returns the time taken in ms.
  */
-export function writeMonitorRecords(stateDir: string, count: number, owner: { uid: number; gid: number }): number {
+export function writeMonitorRecords(
+  stateDir: string,
+  count: number,
+  owner: { uid: number; gid: number },
+): number {
   const t0 = performance.now();
   const sm = join(stateDir, 'sm');
   mkdirSync(sm, { recursive: true });
@@ -43,4 +47,19 @@ export function writeMonitorRecords(stateDir: string, count: number, owner: { ui
     chownSync(file, owner.uid, owner.gid);
   }
   return performance.now() - t0;
+}
+
+/**
+ * Marks a state dir as "same boot, state 3" for both daemons: nfs-utils' `state` file (4 bytes,
+ * host-endian) and nsmd's boot id beside it, so neither treats the records in sm/ as left over
+ * from before a reboot.
+ */
+export function markSameBoot(stateDir: string, owner: { uid: number; gid: number }, state = 3): void {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(state, 0);
+  writeFileSync(join(stateDir, 'state'), b);
+  chownSync(join(stateDir, 'state'), owner.uid, owner.gid);
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  writeFileSync(join(stateDir, 'nsmd-boot-id'), bootId);
+  chownSync(join(stateDir, 'nsmd-boot-id'), owner.uid, owner.gid);
 }

@@ -47,7 +47,12 @@ async function timedLoad(dir: string): Promise<{ ms: number; store: FsStore; rec
   return { ms: performance.now() - t, store, records: snap.monitors.length };
 }
 
-async function rate(store: FsStore, concurrency: number, calls: number, make: (i: number) => Promise<unknown>) {
+async function rate(
+  store: FsStore,
+  concurrency: number,
+  calls: number,
+  make: (i: number) => Promise<unknown>,
+) {
   const before = store.stats();
   let next = 0;
   const t = performance.now();

@@ -12,16 +12,18 @@ import {
   type nlm4_unlockargs,
 } from '../proto/nlm_prot.js';
 import type { status } from '../proto/sm_inter.js';
-import { type Caller, createClient, NO_REPLY, type RpcClient, RpcServer } from '../rpc/index.js';
+import { type Caller, createClient, NO_REPLY, type RpcClient, RpcError, RpcServer } from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
+import { RpcbindError } from '../rpcbind/errors.js';
+import type { ServiceRegistration } from '../rpcbind/register.js';
 import { NlmError } from './errors.js';
 import { bytesKey, fileHandle } from './fh.js';
 import { type LockListingReply, NLM4_NSMD_DEF } from './listing.js';
 import { lengthOf, OFFSET_MAX, rangeOf } from './lock-table.js';
 import { PeerMonitor } from './monitor.js';
-import { registerNlm, unregisterNlm } from './register.js';
+import { registerNlm } from './register.js';
 import { NLM4 } from './server.js';
-import { type StatusMonitor, StatdLink } from './statd.js';
+import { StatdLink, type StatusMonitor } from './statd.js';
 
 /** A range of a file: `length` 0 = to end of file. */
 export interface LockRange {
@@ -67,6 +69,7 @@ export interface LockClientEvents {
   reboot: [server: string, state: number];
   reclaimed: [lock: ClientLock];
   lost: [lock: ClientLock, why: string];
+  retry: [lock: ClientLock, why: string];
 }
 
 /** Options of {@link LockClient}. */
@@ -127,6 +130,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private readonly locks: ClientLock[] = [];
   private readonly waiters = new Set<Waiter>();
   private cookieSeq = 0;
+  private registration: ServiceRegistration | undefined;
   private started = false;
   private closed = false;
   /** Ports of the callback listener once started. */
@@ -160,9 +164,15 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     this.started = true;
     const host = this.opts.callbackHost ?? '::';
     const udp = await this.rpcServer.listenUdp({ host, port: this.opts.callbackPort ?? 0 });
-    const tcp = await this.rpcServer.listenTcp({ host, port: this.opts.callbackPort || udp });
+    // The same port number for TCP when it is free (one number to look at); else any.
+    const tcp = await this.rpcServer
+      .listenTcp({ host, port: this.opts.callbackPort || udp })
+      .catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' || this.opts.callbackPort) throw err;
+        return this.rpcServer.listenTcp({ host, port: 0 });
+      });
     this.ports = { udp, tcp };
-    if (this.opts.register) await registerNlm(this.ports);
+    if (this.opts.register) this.registration = await registerNlm(this.ports);
     if (this.statd) this.monitor.localState = await this.statd.localState().catch(() => 0);
     return this.ports;
   }
@@ -188,7 +198,9 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     try {
       await this.monitor.hold(server, 'client');
     } catch (err) {
-      throw new NlmError('ERR_NLM_STATD', `cannot have ${server} monitored: ${(err as Error).message}`, { cause: err });
+      throw new NlmError('ERR_NLM_STATD', `cannot have ${server} monitored: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const w = this.waiter(lock, fh);
     this.waiters.add(w);
@@ -196,17 +208,34 @@ export class LockClient extends EventEmitter<LockClientEvents> {
       for (;;) {
         if (o.signal?.aborted) throw o.signal.reason;
         if (w.granted) return this.granted(lock, 'callback');
-        const stat = await this.call(server, 'NLMPROC4_LOCK', {
-          cookie: this.cookie(),
-          block: !!o.wait,
-          exclusive: lock.exclusive,
-          alock: this.alock(lock, fh),
-          reclaim: false,
-          state: this.monitor.localState,
-        });
+        let stat: nlm4_stats;
+        try {
+          stat = await this.call(server, 'NLMPROC4_LOCK', {
+            cookie: this.cookie(),
+            block: !!o.wait,
+            exclusive: lock.exclusive,
+            alock: this.alock(lock, fh),
+            reclaim: false,
+            state: this.monitor.localState,
+          });
+        } catch (err) {
+          // A waiting lock rides through a server that is down or restarting; others fail at once.
+          if (
+            !o.wait ||
+            this.closed ||
+            !(err instanceof RpcError || err instanceof NlmError || isRpcbindError(err))
+          )
+            throw err;
+          this.emit('retry', lock, (err as Error).message);
+          await this.pause(w, this.opts.graceRetryMs ?? 5000, o.signal);
+          continue;
+        }
         if (stat === NLM4.GRANTED) return this.granted(lock, 'reply');
         if (stat === NLM4.DENIED) {
-          return { status: 'denied', ...(await this.holder(server, lock).then((h) => (h ? { holder: h } : {}))) };
+          return {
+            status: 'denied',
+            ...(await this.holder(server, lock).then((h) => (h ? { holder: h } : {}))),
+          };
         }
         if (stat === NLM4.DENIED_GRACE_PERIOD) {
           this.emit('grace', lock);
@@ -234,9 +263,19 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   async unlock(server: string, file: string, range: Partial<LockRange> = {}): Promise<void> {
     this.check();
     const fh = fileHandle(file);
-    const r: ClientLock = { server, file, exclusive: true, offset: range.offset ?? 0n, length: range.length ?? 0n };
-    const stat = await this.call(server, 'NLMPROC4_UNLOCK', { cookie: this.cookie(), alock: this.alock(r, fh) });
-    if (stat !== NLM4.GRANTED) throw new NlmError('ERR_NLM_DENIED', `${server} refused the unlock: ${statName(stat)}`);
+    const r: ClientLock = {
+      server,
+      file,
+      exclusive: true,
+      offset: range.offset ?? 0n,
+      length: range.length ?? 0n,
+    };
+    const stat = await this.call(server, 'NLMPROC4_UNLOCK', {
+      cookie: this.cookie(),
+      alock: this.alock(r, fh),
+    });
+    if (stat !== NLM4.GRANTED)
+      throw new NlmError('ERR_NLM_DENIED', `${server} refused the unlock: ${statName(stat)}`);
     this.forget(r);
     if (!this.locks.some((l) => l.server === server)) this.monitor.release(server, 'client');
   }
@@ -244,10 +283,20 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   /** TEST: the lock standing in the way of this one, or null when it would be granted. */
   async test(server: string, file: string, o: Omit<LockOptions, 'wait'> = {}): Promise<LockHolder | null> {
     this.check();
-    const lock: ClientLock = { server, file, exclusive: !o.shared, offset: o.offset ?? 0n, length: o.length ?? 0n };
+    const lock: ClientLock = {
+      server,
+      file,
+      exclusive: !o.shared,
+      offset: o.offset ?? 0n,
+      length: o.length ?? 0n,
+    };
     const fh = fileHandle(file);
     const r = await this.rpc(server, (c) =>
-      c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', { cookie: this.cookie(), exclusive: lock.exclusive, alock: this.alock(lock, fh) }),
+      c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', {
+        cookie: this.cookie(),
+        exclusive: lock.exclusive,
+        alock: this.alock(lock, fh),
+      }),
     );
     if (r.stat.stat === NLM4.GRANTED) return null;
     if (r.stat.stat === NLM4.DENIED) {
@@ -270,7 +319,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     for (const w of this.waiters) w.wake();
     for (const c of this.rpcs.values()) c.close();
     this.rpcs.clear();
-    if (this.opts.register && this.ports) await unregisterNlm().catch(() => {});
+    await this.registration?.unregister();
     if (this.started) await this.rpcServer.close();
     if (this.ownStatd) this.statd?.close();
   }
@@ -302,11 +351,14 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private onReboot(s: status, caller: Caller): boolean {
     const trusted = this.opts.trustCallback ?? ((c: Caller) => c.loopback && c.privilegedPort);
     if (!trusted(caller)) {
-      this.log.warn({ from: `${caller.address}:${caller.port}` }, 'reboot callback refused: not from loopback on a privileged port');
+      this.log.warn(
+        { from: `${caller.address}:${caller.port}` },
+        'reboot callback refused: not from loopback on a privileged port',
+      );
       return false;
     }
     const reboot = this.monitor.accept(s);
-    if (!reboot || !reboot.roles.includes('client')) return true;
+    if (!reboot?.roles.includes('client')) return true;
     const server = reboot.name;
     this.emit('reboot', server, reboot.state);
     // The server may listen on another port now.
@@ -321,7 +373,10 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private async reclaimAll(server: string): Promise<void> {
     const mine = this.locks.filter((l) => l.server === server);
     await Promise.all(mine.map((l) => this.reclaim(l)));
-    if (!this.locks.some((l) => l.server === server) && ![...this.waiters].some((w) => w.lock.server === server)) {
+    if (
+      !this.locks.some((l) => l.server === server) &&
+      ![...this.waiters].some((w) => w.lock.server === server)
+    ) {
       this.monitor.release(server, 'client');
     }
   }
@@ -381,7 +436,8 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     for (let i = this.locks.length - 1; i >= 0; i--) {
       const l = this.locks[i]!;
       const lr = rangeOf(l.offset, l.length);
-      if (l.server === r.server && l.file === r.file && lr.start >= start && lr.end <= end) this.locks.splice(i, 1);
+      if (l.server === r.server && l.file === r.file && lr.start >= start && lr.end <= end)
+        this.locks.splice(i, 1);
     }
   }
 
@@ -423,7 +479,13 @@ export class LockClient extends EventEmitter<LockClientEvents> {
 
   private async holder(server: string, lock: ClientLock): Promise<LockHolder | undefined> {
     try {
-      return (await this.test(server, lock.file, { shared: !lock.exclusive, offset: lock.offset, length: lock.length })) ?? undefined;
+      return (
+        (await this.test(server, lock.file, {
+          shared: !lock.exclusive,
+          offset: lock.offset,
+          length: lock.length,
+        })) ?? undefined
+      );
     } catch {
       return undefined;
     }
@@ -447,7 +509,9 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     proc: 'NLMPROC4_LOCK' | 'NLMPROC4_UNLOCK' | 'NLMPROC4_CANCEL',
     args: nlm4_lockargs | nlm4_unlockargs | nlm4_cancargs,
   ): Promise<nlm4_stats> {
-    const r = await this.rpc(server, (c) => c.call(NLM4_VERS_DEF, proc as 'NLMPROC4_LOCK', args as nlm4_lockargs));
+    const r = await this.rpc(server, (c) =>
+      c.call(NLM4_VERS_DEF, proc as 'NLMPROC4_LOCK', args as nlm4_lockargs),
+    );
     return r.stat.stat;
   }
 
@@ -479,6 +543,10 @@ async function lookupNlm(server: string, transport: 'udp' | 'tcp'): Promise<numb
   const port = await getPort(server, NLM4_VERS_DEF.prog, NLM4_VERS_DEF.vers, transport, { timeoutMs: 5000 });
   if (port === 0) throw new NlmError('ERR_NLM_UNAVAILABLE', `no NLM v4 lock manager registered on ${server}`);
   return port;
+}
+
+function isRpcbindError(err: unknown): boolean {
+  return err instanceof RpcbindError;
 }
 
 function rangeKey(l: LockRange): string {

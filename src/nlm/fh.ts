@@ -12,7 +12,10 @@ export function fileHandle(name: string): Uint8Array {
   const fh = new TextEncoder().encode(name);
   if (fh.length === 0) throw new NlmError('ERR_NLM_ARGS', 'empty file name');
   if (fh.length > MAX_NETOBJ) {
-    throw new NlmError('ERR_NLM_ARGS', `file name of ${fh.length} bytes exceeds the ${MAX_NETOBJ}-byte file handle`);
+    throw new NlmError(
+      'ERR_NLM_ARGS',
+      `file name of ${fh.length} bytes exceeds the ${MAX_NETOBJ}-byte file handle`,
+    );
   }
   return fh;
 }
@@ -20,7 +23,6 @@ export function fileHandle(name: string): Uint8Array {
 /** A file handle for people: its text when it is printable UTF-8, else hex. */
 export function describeHandle(fh: Uint8Array): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(fh);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we test for
   if (!text.includes('\ufffd') && !/[\u0000-\u001f\u007f]/.test(text)) return text;
   return `0x${Buffer.from(fh.buffer, fh.byteOffset, fh.byteLength).toString('hex')}`;
 }

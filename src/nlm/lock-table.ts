@@ -219,7 +219,8 @@ export class LockTable<T = unknown> {
   heldBy(caller: string): HeldLock[] {
     const out: HeldLock[] = [];
     for (const file of this.byCaller.get(caller)?.keys() ?? []) {
-      for (const h of this.files.get(file)?.held ?? []) if (h.owner.caller === caller) out.push(publicHeld(h));
+      for (const h of this.files.get(file)?.held ?? [])
+        if (h.owner.caller === caller) out.push(publicHeld(h));
     }
     return out;
   }
@@ -230,7 +231,14 @@ export class LockTable<T = unknown> {
     for (const f of this.files.values()) {
       for (const h of f.held) out.push({ state: 'held', ...publicHeld(h) });
       for (const q of f.queue) {
-        out.push({ state: 'queued', file: q.file, owner: q.owner, exclusive: q.exclusive, start: q.start, end: q.end });
+        out.push({
+          state: 'queued',
+          file: q.file,
+          owner: q.owner,
+          exclusive: q.exclusive,
+          start: q.start,
+          end: q.end,
+        });
       }
     }
     return out;
@@ -263,7 +271,13 @@ export class LockTable<T = unknown> {
     if (f.held.length === 0 && f.queue.length === 0) this.files.delete(file);
   }
 
-  private conflict(f: FileLocks<T>, key: string, exclusive: boolean, start: bigint, end: bigint): HeldLock | null {
+  private conflict(
+    f: FileLocks<T>,
+    key: string,
+    exclusive: boolean,
+    start: bigint,
+    end: bigint,
+  ): HeldLock | null {
     for (const h of f.held) {
       if (h.start > end) break;
       if (h.end >= start && h.key !== key && (exclusive || h.exclusive)) return publicHeld(h);
@@ -309,7 +323,14 @@ export class LockTable<T = unknown> {
   }
 
   /** Removes an owner's locks in a range, keeping the parts outside it. */
-  private release(f: FileLocks<T>, key: string, caller: string, file: string, start: bigint, end: bigint): void {
+  private release(
+    f: FileLocks<T>,
+    key: string,
+    caller: string,
+    file: string,
+    start: bigint,
+    end: bigint,
+  ): void {
     const kept: HeldEntry[] = [];
     const pieces: HeldEntry[] = [];
     let removed = 0;

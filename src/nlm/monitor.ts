@@ -67,7 +67,7 @@ export class PeerMonitor {
   /** Drops `role` for `name`; statd stops watching when no role is left. */
   release(name: string, role: PeerRole): void {
     const p = this.peers.get(name);
-    if (!p || !p.roles.delete(role) || p.roles.size > 0) return;
+    if (!p?.roles.delete(role) || p.roles.size > 0) return;
     void this.serial(p, async () => {
       if (p.roles.size > 0) return;
       if (p.monitored && this.statd) {
@@ -94,7 +94,11 @@ export class PeerMonitor {
 
   /** Peers we watch and why. */
   list(): { name: string; roles: PeerRole[]; monitored: boolean }[] {
-    return [...this.peers.values()].map((p) => ({ name: p.name, roles: [...p.roles], monitored: p.monitored }));
+    return [...this.peers.values()].map((p) => ({
+      name: p.name,
+      roles: [...p.roles],
+      monitored: p.monitored,
+    }));
   }
 
   /**
@@ -105,7 +109,10 @@ export class PeerMonitor {
   accept(status: { mon_name: string; state: number; priv: Uint8Array }): PeerReboot | null {
     const p = this.byPriv.get(Buffer.from(status.priv).toString('hex'));
     if (!p) {
-      this.log.info({ mon_name: status.mon_name, state: status.state }, 'reboot callback with unknown priv ignored');
+      this.log.info(
+        { mon_name: status.mon_name, state: status.state },
+        'reboot callback with unknown priv ignored',
+      );
       return null;
     }
     if (p.lastState !== undefined && status.state <= p.lastState) {

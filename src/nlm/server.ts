@@ -17,15 +17,30 @@ import {
   type nlm4_unlockargs,
 } from '../proto/nlm_prot.js';
 import type { status } from '../proto/sm_inter.js';
-import { type Caller, createClient, type Handlers, NO_REPLY, RpcServer, type RpcServerOptions } from '../rpc/index.js';
+import {
+  type Caller,
+  createClient,
+  type Handlers,
+  NO_REPLY,
+  RpcServer,
+  type RpcServerOptions,
+} from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
+import type { RegistrationMode, ServiceRegistration } from '../rpcbind/register.js';
 import { bytesKey } from './fh.js';
-import { entrySize, type LockEntry, type LockListingReply, MAX_LISTING_BYTES, MAX_LISTING_ENTRIES, NLM4_NSMD_DEF } from './listing.js';
+import {
+  entrySize,
+  type LockEntry,
+  type LockListingReply,
+  MAX_LISTING_BYTES,
+  MAX_LISTING_ENTRIES,
+  NLM4_NSMD_DEF,
+} from './listing.js';
 import { type LockOwner, LockTable, lengthOf, ownerKey, type QueuedLock, rangeOf } from './lock-table.js';
 import { PeerMonitor } from './monitor.js';
-import { registerNlm, unregisterNlm } from './register.js';
+import { registerNlm } from './register.js';
 import { ShareTable } from './shares.js';
-import { type StatusMonitor, StatdLink } from './statd.js';
+import { StatdLink, type StatusMonitor } from './statd.js';
 import * as v from './versions.js';
 
 /** NLM v4 status codes (RFC 1813 appendix II). */
@@ -62,8 +77,8 @@ export interface LockServerOptions {
   statd?: StatusMonitor | null;
   /** Send SM_SIMU_CRASH before serving (default true when there is a statd). */
   simulateCrash?: boolean;
-  /** Register NLM v1, v3, v4 with rpcbind on 127.0.0.1 (default true). */
-  register?: boolean;
+  /** Register NLM v1, v3, v4 with rpcbind: 'system' (default), 'auto', 'embedded' or 'none'. */
+  register?: RegistrationMode | boolean;
   rpcbindPort?: number;
   /** Where a client's NLM listens, for GRANTED and _RES calls (default: its rpcbind, UDP). */
   nlmPort?: (address: string, vers: number) => Promise<number>;
@@ -113,6 +128,7 @@ export class LockServer {
   private readonly unmonitorTimers = new Map<string, NodeJS.Timeout>();
   private readonly grantTimers = new Set<NodeJS.Timeout>();
   private ports: { udp: number; tcp: number } | undefined;
+  private registration: ServiceRegistration | undefined;
   private closed = false;
 
   constructor(private readonly opts: LockServerOptions = {}) {
@@ -141,10 +157,21 @@ export class LockServer {
     this.graceEnd = this.now() + this.graceMs;
     const host = this.opts.host ?? '::';
     const udp = await this.rpc.listenUdp({ host, port: this.opts.port ?? 0 });
-    const tcp = await this.rpc.listenTcp({ host, port: this.opts.port || udp });
+    // The same port number for TCP when it is free (one number to look at); else any.
+    const tcp = await this.rpc
+      .listenTcp({ host, port: this.opts.port || udp })
+      .catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' || this.opts.port) throw err;
+        return this.rpc.listenTcp({ host, port: 0 });
+      });
     this.ports = { udp, tcp };
-    if (this.opts.register !== false) {
-      await registerNlm({ udp, tcp }, this.opts.rpcbindPort);
+    const mode =
+      this.opts.register === true || this.opts.register === undefined ? 'system' : this.opts.register;
+    if (mode !== false) {
+      this.registration = await registerNlm(
+        { udp, tcp },
+        { mode, ...(this.opts.rpcbindPort ? { rpcbindPort: this.opts.rpcbindPort } : {}) },
+      );
     }
     this.log.info({ udp, tcp, graceSeconds: this.graceMs / 1000 }, 'lock manager serving');
     return this.ports;
@@ -166,7 +193,8 @@ export class LockServer {
     this.closed = true;
     for (const t of this.unmonitorTimers.values()) clearTimeout(t);
     for (const t of this.grantTimers) clearTimeout(t);
-    if (this.ports && this.opts.register !== false) await unregisterNlm(this.opts.rpcbindPort).catch(() => {});
+    if (this.ports && this.opts.register !== false)
+      await unregisterNlm(this.opts.rpcbindPort).catch(() => {});
     await this.rpc.close();
     if (this.ownStatd) this.statd?.close();
   }
@@ -179,7 +207,13 @@ export class LockServer {
     if (bad) return this.refuse(a.cookie, bad, a.alock);
     if (this.inGrace()) return { cookie: a.cookie, stat: { stat: NLM4.DENIED_GRACE_PERIOD } };
     const { start, end } = rangeOf(a.alock.l_offset, a.alock.l_len);
-    const h = this.table.test({ file: bytesKey(a.alock.fh), owner: ownerOf(a.alock), exclusive: a.exclusive, start, end });
+    const h = this.table.test({
+      file: bytesKey(a.alock.fh),
+      owner: ownerOf(a.alock),
+      exclusive: a.exclusive,
+      start,
+      end,
+    });
     if (!h) return { cookie: a.cookie, stat: { stat: NLM4.GRANTED } };
     return {
       cookie: a.cookie,
@@ -204,7 +238,10 @@ export class LockServer {
     if (a.reclaim !== this.inGrace()) {
       // In grace only reclaims; after it no reclaims (the lock may have been granted to another
       // since). Linux lockd answers DENIED_GRACE_PERIOD to both; clients take it as "lock lost".
-      this.log.info({ caller: name, reclaim: a.reclaim }, a.reclaim ? 'reclaim after grace refused' : 'lock in grace refused');
+      this.log.info(
+        { caller: name, reclaim: a.reclaim },
+        a.reclaim ? 'reclaim after grace refused' : 'lock in grace refused',
+      );
       return res(a.cookie, NLM4.DENIED_GRACE_PERIOD);
     }
     if (monitored) {
@@ -243,7 +280,13 @@ export class LockServer {
     const bad = badLock(a.alock);
     if (bad) return this.refuse(a.cookie, bad, a.alock);
     const { start, end } = rangeOf(a.alock.l_offset, a.alock.l_len);
-    const q = this.table.cancel({ file: bytesKey(a.alock.fh), owner: ownerOf(a.alock), exclusive: a.exclusive, start, end });
+    const q = this.table.cancel({
+      file: bytesKey(a.alock.fh),
+      owner: ownerOf(a.alock),
+      exclusive: a.exclusive,
+      start,
+      end,
+    });
     this.releaseIfIdle(a.alock.caller_name);
     // XNFS: CANCEL of a request not (or no longer) queued is not an error for the client.
     return res(a.cookie, q ? NLM4.GRANTED : NLM4.DENIED);
@@ -267,7 +310,8 @@ export class LockServer {
       this.log.warn({ reason: bad }, 'NLM_SHARE refused');
       return { cookie: a.cookie, stat: NLM4.FAILED, sequence: 0 };
     }
-    if (a.reclaim !== this.inGrace()) return { cookie: a.cookie, stat: NLM4.DENIED_GRACE_PERIOD, sequence: 0 };
+    if (a.reclaim !== this.inGrace())
+      return { cookie: a.cookie, stat: NLM4.DENIED_GRACE_PERIOD, sequence: 0 };
     try {
       await this.monitor.hold(s.caller_name, 'server');
     } catch {
@@ -366,7 +410,8 @@ export class LockServer {
     const t = setTimeout(() => {
       this.unmonitorTimers.delete(name);
       if (!this.busy(name)) {
-        for (const k of this.ownerStates.keys()) if (k.startsWith(`${name.length}:${name}|`)) this.ownerStates.delete(k);
+        for (const k of this.ownerStates.keys())
+          if (k.startsWith(`${name.length}:${name}|`)) this.ownerStates.delete(k);
         this.monitor.release(name, 'server');
       }
     }, this.opts.unmonitorDelayMs ?? 2000);
@@ -380,7 +425,10 @@ export class LockServer {
 
   private grantAll(granted: QueuedLock<Pending>[]): void {
     for (const q of granted) {
-      this.log.info({ caller: q.owner.caller, start: String(q.start), end: String(q.end) }, 'queued lock granted');
+      this.log.info(
+        { caller: q.owner.caller, start: String(q.start), end: String(q.end) },
+        'queued lock granted',
+      );
       void this.sendGranted(q, 1);
     }
   }
@@ -413,7 +461,10 @@ export class LockServer {
         c.close();
       }
     } catch (err) {
-      this.log.warn({ caller: q.owner.caller, address, attempt, err: (err as Error).message }, 'GRANTED callback failed');
+      this.log.warn(
+        { caller: q.owner.caller, address, attempt, err: (err as Error).message },
+        'GRANTED callback failed',
+      );
     }
     if (stat === NLM4.GRANTED) return;
     if (stat === NLM4.DENIED || stat === NLM4.DENIED_NOLOCKS) {
@@ -447,7 +498,10 @@ export class LockServer {
           c.close();
         }
       } catch (err) {
-        this.log.warn({ to: caller.address, proc, err: (err as Error).message }, 'asynchronous NLM reply failed');
+        this.log.warn(
+          { to: caller.address, proc, err: (err as Error).message },
+          'asynchronous NLM reply failed',
+        );
       }
     })();
   }
@@ -462,10 +516,12 @@ export class LockServer {
       // We hold no locks as a client here: a GRANTED is for nobody.
       NLMPROC4_GRANTED: (a) => res(a.cookie, NLM4.DENIED),
       NLMPROC4_TEST_MSG: (a, c) => void this.sendRes(c, 4, 'NLMPROC4_TEST_RES', this.test(a)),
-      NLMPROC4_LOCK_MSG: async (a, c) => void this.sendRes(c, 4, 'NLMPROC4_LOCK_RES', await this.lock(a, c, 4)),
+      NLMPROC4_LOCK_MSG: async (a, c) =>
+        void this.sendRes(c, 4, 'NLMPROC4_LOCK_RES', await this.lock(a, c, 4)),
       NLMPROC4_CANCEL_MSG: (a, c) => void this.sendRes(c, 4, 'NLMPROC4_CANCEL_RES', this.cancel(a)),
       NLMPROC4_UNLOCK_MSG: (a, c) => void this.sendRes(c, 4, 'NLMPROC4_UNLOCK_RES', this.unlock(a)),
-      NLMPROC4_GRANTED_MSG: (a, c) => void this.sendRes(c, 4, 'NLMPROC4_GRANTED_RES', res(a.cookie, NLM4.DENIED)),
+      NLMPROC4_GRANTED_MSG: (a, c) =>
+        void this.sendRes(c, 4, 'NLMPROC4_GRANTED_RES', res(a.cookie, NLM4.DENIED)),
       NLMPROC4_TEST_RES: () => undefined,
       NLMPROC4_LOCK_RES: () => undefined,
       NLMPROC4_CANCEL_RES: () => undefined,
@@ -502,12 +558,16 @@ export class LockServer {
       NLM_CANCEL: (a) => v.resFromV4(this.cancel(v.cancArgsToV4(a))),
       NLM_UNLOCK: (a) => v.resFromV4(this.unlock(v.unlockArgsToV4(a))),
       NLM_GRANTED: (a) => ({ cookie: a.cookie, stat: { stat: 1 } }),
-      NLM_TEST_MSG: (a, c) => void this.sendRes(c, vers, 'NLM_TEST_RES', v.testResFromV4(this.test(v.testArgsToV4(a)))),
+      NLM_TEST_MSG: (a, c) =>
+        void this.sendRes(c, vers, 'NLM_TEST_RES', v.testResFromV4(this.test(v.testArgsToV4(a)))),
       NLM_LOCK_MSG: async (a, c) =>
         void this.sendRes(c, vers, 'NLM_LOCK_RES', v.resFromV4(await this.lock(v.lockArgsToV4(a), c, vers))),
-      NLM_CANCEL_MSG: (a, c) => void this.sendRes(c, vers, 'NLM_CANCEL_RES', v.resFromV4(this.cancel(v.cancArgsToV4(a)))),
-      NLM_UNLOCK_MSG: (a, c) => void this.sendRes(c, vers, 'NLM_UNLOCK_RES', v.resFromV4(this.unlock(v.unlockArgsToV4(a)))),
-      NLM_GRANTED_MSG: (a, c) => void this.sendRes(c, vers, 'NLM_GRANTED_RES', { cookie: a.cookie, stat: { stat: 1 } }),
+      NLM_CANCEL_MSG: (a, c) =>
+        void this.sendRes(c, vers, 'NLM_CANCEL_RES', v.resFromV4(this.cancel(v.cancArgsToV4(a)))),
+      NLM_UNLOCK_MSG: (a, c) =>
+        void this.sendRes(c, vers, 'NLM_UNLOCK_RES', v.resFromV4(this.unlock(v.unlockArgsToV4(a)))),
+      NLM_GRANTED_MSG: (a, c) =>
+        void this.sendRes(c, vers, 'NLM_GRANTED_RES', { cookie: a.cookie, stat: { stat: 1 } }),
       NLM_TEST_RES: () => undefined,
       NLM_LOCK_RES: () => undefined,
       NLM_CANCEL_RES: () => undefined,
@@ -530,8 +590,8 @@ function ownerOf(l: nlm4_lock): LockOwner {
 export function badName(name: string): string | null {
   if (name.length === 0) return 'empty caller_name';
   if (name.length > MAX_CALLER_NAME) return `caller_name of ${name.length} bytes (most ${MAX_CALLER_NAME})`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f/]/.test(name) || name.startsWith('.')) return 'caller_name with a control character, / or leading dot';
+  if (/[\u0000-\u001f\u007f/]/.test(name) || name.startsWith('.'))
+    return 'caller_name with a control character, / or leading dot';
   return null;
 }
 

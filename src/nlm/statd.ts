@@ -89,7 +89,8 @@ export class StatdLink implements StatusMonitor {
         priv,
       }),
     );
-    if (r.res_stat !== 0) throw new NlmError('ERR_NLM_STATD', `the status monitor refused to monitor ${monName}`);
+    if (r.res_stat !== 0)
+      throw new NlmError('ERR_NLM_STATD', `the status monitor refused to monitor ${monName}`);
     return r.state;
   }
 
@@ -97,7 +98,12 @@ export class StatdLink implements StatusMonitor {
     await this.call('SM_UNMON', (c) =>
       c.call(SM_VERS_DEF, 'SM_UNMON', {
         mon_name: monName,
-        my_id: { my_name: this.opts.myName, my_prog: NLM_PROG, my_vers: this.opts.myVers ?? 4, my_proc: NLM_NSM_NOTIFY_PROC },
+        my_id: {
+          my_name: this.opts.myName,
+          my_prog: NLM_PROG,
+          my_vers: this.opts.myVers ?? 4,
+          my_proc: NLM_NSM_NOTIFY_PROC,
+        },
       }),
     );
   }
@@ -109,16 +115,22 @@ export class StatdLink implements StatusMonitor {
     try {
       await c.call(SM_VERS_DEF, 'SM_SIMU_CRASH', undefined);
     } catch (err) {
-      throw new NlmError('ERR_NLM_STATD', `SM_SIMU_CRASH to the status monitor failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new NlmError(
+        'ERR_NLM_STATD',
+        `SM_SIMU_CRASH to the status monitor failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       c.close();
     }
   }
 
   async localState(): Promise<number> {
-    const r = await this.call('SM_STAT', (c) => c.call(SM_VERS_DEF, 'SM_STAT', { mon_name: this.opts.myName }));
+    const r = await this.call('SM_STAT', (c) =>
+      c.call(SM_VERS_DEF, 'SM_STAT', { mon_name: this.opts.myName }),
+    );
     return r.state;
   }
 

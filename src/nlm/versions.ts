@@ -47,11 +47,15 @@ export function statFromV4(s: nlm4_stats): nlm_stats {
   return s <= 5 ? (s as nlm_stats) : 2;
 }
 
-export const resFromV4 = (r: nlm4_res): nlm_res => ({ cookie: r.cookie, stat: { stat: statFromV4(r.stat.stat) } });
+export const resFromV4 = (r: nlm4_res): nlm_res => ({
+  cookie: r.cookie,
+  stat: { stat: statFromV4(r.stat.stat) },
+});
 export const resToV4 = (r: nlm_res): nlm4_res => r;
 
 export function testResFromV4(r: nlm4_testres): nlm_testres {
-  if (r.stat.stat === 1) return { cookie: r.cookie, test_stat: { stat: 1, holder: holderFromV4(r.stat.holder) } };
+  if (r.stat.stat === 1)
+    return { cookie: r.cookie, test_stat: { stat: 1, holder: holderFromV4(r.stat.holder) } };
   return { cookie: r.cookie, test_stat: { stat: statFromV4(r.stat.stat) as Exclude<nlm_stats, 1> } };
 }
 

@@ -140,7 +140,8 @@ export function freeReservedPorts(
 ): number[] {
   const low = opts.low ?? RESERVED_LOW;
   const high = opts.high ?? RESERVED_HIGH;
-  if (!(low >= 1 && high <= 1023 && low <= high)) throw new RangeError(`not a reserved port range: ${low}-${high}`);
+  if (!(low >= 1 && high <= 1023 && low <= high))
+    throw new RangeError(`not a reserved port range: ${low}-${high}`);
   const exclude = new Set(opts.exclude ?? [STATD_PORT]);
   const out: number[] = [];
   for (let port = low; port <= high; port++) {
@@ -195,9 +196,13 @@ export async function bindReservedPort<S>(
       const code = errnoOf(err);
       if (code === 'EADDRINUSE') continue;
       if (code === 'EACCES' || code === 'EPERM') {
-        throw new PortsError('ERR_PORTS_NO_PRIVILEGE', 'binding a reserved port needs root or CAP_NET_BIND_SERVICE', {
-          cause: err,
-        });
+        throw new PortsError(
+          'ERR_PORTS_NO_PRIVILEGE',
+          'binding a reserved port needs root or CAP_NET_BIND_SERVICE',
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     }

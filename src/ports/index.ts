@@ -40,8 +40,8 @@ export {
   parseProcNet,
   readProcSockets,
   type ScanOptions,
-  scanListeners,
   type SocketOwner,
+  scanListeners,
 } from './listeners.js';
 export { isPort, type PortRange, type PortRangeName, portRange } from './range.js';
 export {
@@ -63,4 +63,11 @@ export {
   rpcbindProgramLookup,
   rpcProgramName,
 } from './rpc.js';
-export { judgePort, mostUrgent, processIsService, type Verdict, type VerdictCode, type VerdictInput } from './verdict.js';
+export {
+  judgePort,
+  mostUrgent,
+  processIsService,
+  type Verdict,
+  type VerdictCode,
+  type VerdictInput,
+} from './verdict.js';

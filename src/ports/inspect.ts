@@ -1,8 +1,17 @@
 import { type Listener, type ListenerScan, scanListeners } from './listeners.js';
 import { type PortRange, portRange } from './range.js';
-import { loadRegistry, NO_REFERENCE, PROTOS, type PortRegistry, type Proto, type RegistryEntry } from './registry.js';
+import {
+  loadRegistry,
+  NO_REFERENCE,
+  type PortRegistry,
+  PROTOS,
+  type Proto,
+  type RegistryEntry,
+} from './registry.js';
 import type { RpcProgram, RpcProgramLookup } from './rpc.js';
 import { judgePort, mostUrgent, type Verdict } from './verdict.js';
+
+const RPCBIND_PORT = 111;
 
 /** A registry row as reported: the row plus whether a document describes the protocol. */
 export interface RegistryReport extends RegistryEntry {
@@ -26,9 +35,9 @@ export interface ProtoReport {
 
 /** Whether rpcbind could be asked which RPC programs sit on which port. */
 export interface RpcbindStatus {
-  /** False when no listener needed asking, or no lookup was given. */
+  /** False when no listener needed asking, nothing is bound to udp port 111, or no lookup was given. */
   asked: boolean;
-  /** null when not asked. */
+  /** null when there was no reason to ask; false when not bound or not answering. */
   reachable: boolean | null;
   error: string | null;
 }
@@ -87,9 +96,27 @@ function visibilityOf(scan: ListenerScan): Visibility {
   };
 }
 
+// rpcbind is asked over UDP at 127.0.0.1:111; a socket that can receive that must be bound there.
+function rpcbindListens(listeners: readonly Listener[]): boolean {
+  return listeners.some(
+    (l) =>
+      l.proto === 'udp' &&
+      l.port === RPCBIND_PORT &&
+      ['0.0.0.0', '127.0.0.1', '::', '::ffff:127.0.0.1'].includes(l.address),
+  );
+}
+
 class RpcAnswers {
   status: RpcbindStatus = { asked: false, reachable: null, error: null };
-  constructor(private readonly lookup: RpcProgramLookup | undefined) {}
+  constructor(
+    private readonly lookup: RpcProgramLookup | undefined,
+    listeners: readonly Listener[],
+  ) {
+    // Nothing bound to port 111: say so at once instead of waiting for a reply that cannot come.
+    if (lookup && !rpcbindListens(listeners)) {
+      this.status = { asked: false, reachable: false, error: `nothing listens on udp port ${RPCBIND_PORT}` };
+    }
+  }
   /** Programs on the port, or null when rpcbind could not be asked. */
   async on(port: number, proto: Proto): Promise<RpcProgram[] | null> {
     if (!this.lookup || this.status.reachable === false) return null;
@@ -137,7 +164,7 @@ export async function inspectPort(port: number, opts: InspectOptions = {}): Prom
   const range = portRange(port); // throws RangeError outside 0-65535
   const registry = opts.registry ?? loadRegistry();
   const scan = await (opts.scan ?? scanListeners)();
-  const rpc = new RpcAnswers(opts.rpcLookup);
+  const rpc = new RpcAnswers(opts.rpcLookup, scan.listeners);
   const protocols: ProtoReport[] = [];
   for (const proto of opts.proto ? [opts.proto] : PROTOS) {
     protocols.push(await protoReport(port, proto, registry, scan.listeners, rpc));
@@ -156,7 +183,7 @@ export async function inspectPort(port: number, opts: InspectOptions = {}): Prom
 export async function inspectAll(opts: Omit<InspectOptions, 'proto'> = {}): Promise<PortsReport> {
   const registry = opts.registry ?? loadRegistry();
   const scan = await (opts.scan ?? scanListeners)();
-  const rpc = new RpcAnswers(opts.rpcLookup);
+  const rpc = new RpcAnswers(opts.rpcLookup, scan.listeners);
   const seen = new Set<string>();
   const entries: ProtoReport[] = [];
   for (const l of scan.listeners) {
@@ -168,8 +195,9 @@ export async function inspectAll(opts: Omit<InspectOptions, 'proto'> = {}): Prom
   return {
     entries,
     needsLook: entries.filter((e) => e.verdict.needsLook).length,
-    unexpectedWellKnown: entries.filter((e) => e.verdict.code === 'unexpected-listener' && e.range === 'well-known')
-      .length,
+    unexpectedWellKnown: entries.filter(
+      (e) => e.verdict.code === 'unexpected-listener' && e.range === 'well-known',
+    ).length,
     rpcbind: rpc.status,
     visibility: visibilityOf(scan),
   };

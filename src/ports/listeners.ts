@@ -141,7 +141,9 @@ export function parseProcNet(text: string, proto: Proto, endian: Endian = endian
 /** A TCP socket in LISTEN, or a UDP socket bound to a port and connected to no peer. */
 export function isListening(s: ProcSocket): boolean {
   if (s.proto === 'tcp') return s.state === TCP_LISTEN;
-  return s.localPort !== 0 && s.remotePort === 0 && (s.remoteAddress === '0.0.0.0' || s.remoteAddress === '::');
+  return (
+    s.localPort !== 0 && s.remotePort === 0 && (s.remoteAddress === '0.0.0.0' || s.remoteAddress === '::')
+  );
 }
 
 /** The inode in an fd link `socket:[12345]`, else null. */
@@ -192,7 +194,10 @@ const isDenied = (err: unknown): boolean => {
 };
 
 /** Sockets in this namespace, read from the four /proc/net tables (a missing table, e.g. no IPv6, is empty). */
-export async function readProcSockets(procRoot = '/proc', endian: Endian = endianness()): Promise<ProcSocket[]> {
+export async function readProcSockets(
+  procRoot = '/proc',
+  endian: Endian = endianness(),
+): Promise<ProcSocket[]> {
   const tables: [string, Proto][] = [
     ['tcp', 'tcp'],
     ['tcp6', 'tcp'],
@@ -257,7 +262,8 @@ export async function scanListeners(opts: ScanOptions = {}): Promise<ListenerSca
   const wanted = new Set(sockets.map((s) => s.inode).filter((i) => i !== 0));
   const { owners, read, unreadable } = await socketOwners(procRoot, wanted);
   const infos = new Map<number, ProcessInfo>();
-  for (const pid of new Set([...owners.values()].flat())) infos.set(pid, await processInfo(procRoot, pid, users));
+  for (const pid of new Set([...owners.values()].flat()))
+    infos.set(pid, await processInfo(procRoot, pid, users));
   const listeners: Listener[] = sockets.map((s) => {
     const pids = owners.get(s.inode) ?? [];
     const owner: SocketOwner =

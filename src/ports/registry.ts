@@ -131,6 +131,10 @@ export function buildRegistry(rows: readonly IanaRow[], newer: NamesTable = {}):
   };
   // The full table is a 2015 snapshot; the names-only table is current. A port it assigns that the
   // snapshot does not (853 domain-s, 953 rndc, ...) is still taken, so it must be known here.
+  const assignedRanges = ranges.filter((e) => e.kind === 'assigned');
+  const isAssigned = (port: number, proto: Proto): boolean =>
+    (single.get(port) ?? []).some((e) => e.kind === 'assigned' && e.proto === proto) ||
+    assignedRanges.some((e) => e.proto === proto && e.low <= port && port <= e.high);
   for (const [key, value] of Object.entries(newer)) {
     const m = /^(\d+)\/(tcp|udp)$/.exec(key);
     if (!m || !Array.isArray(value)) continue;
@@ -138,7 +142,7 @@ export function buildRegistry(rows: readonly IanaRow[], newer: NamesTable = {}):
     if (!name) continue;
     const port = Number(m[1]);
     const proto = m[2] as Proto;
-    if (port > 65535 || lookup(port, proto).some((e) => e.kind === 'assigned')) continue;
+    if (port > 65535 || isAssigned(port, proto)) continue;
     add({
       kind: 'assigned',
       service: name,

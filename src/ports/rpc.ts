@@ -1,3 +1,4 @@
+import { RpcbindClient } from '../rpcbind/index.js';
 import { builtinRpcNames, loadRpcNames, type RpcNames } from '../rpcbind/rpcent.js';
 import type { Proto } from './registry.js';
 
@@ -62,7 +63,11 @@ export function programsOnPort(
   }
   return [...byProg]
     .sort(([a], [b]) => a - b)
-    .map(([prog, vers]) => ({ prog, name: rpcProgramName(prog, table), vers: [...vers].sort((a, b) => a - b) }));
+    .map(([prog, vers]) => ({
+      prog,
+      name: rpcProgramName(prog, table),
+      vers: [...vers].sort((a, b) => a - b),
+    }));
 }
 
 /** Options of the lookup through rpcbind. */
@@ -94,7 +99,6 @@ export interface RpcbindProgramLookupOptions {
 export function rpcbindProgramLookup(opts: RpcbindProgramLookupOptions = {}): RpcProgramLookup {
   return lookupFromDump({
     dump: async () => {
-      const { RpcbindClient } = await import('../rpcbind/index.js');
       const client = new RpcbindClient({
         host: opts.host ?? '127.0.0.1',
         port: opts.port ?? 111,

@@ -49,7 +49,16 @@ export const VERDICT_ORDER: readonly VerdictCode[] = [
  */
 const SERVICE_DAEMONS: Readonly<Record<string, readonly string[]>> = {
   ssh: ['dropbear'],
-  domain: ['named', 'dnsmasq', 'unbound', 'systemd-resolve', 'pdns_server', 'pdns_recursor', 'knotd', 'coredns'],
+  domain: [
+    'named',
+    'dnsmasq',
+    'unbound',
+    'systemd-resolve',
+    'pdns_server',
+    'pdns_recursor',
+    'knotd',
+    'coredns',
+  ],
   http: ['nginx', 'apache2', 'lighttpd', 'caddy', 'haproxy', 'traefik', 'envoy'],
   https: ['nginx', 'apache2', 'httpd', 'lighttpd', 'caddy', 'haproxy', 'traefik', 'envoy'],
   smtp: ['master', 'exim4', 'exim', 'sendmail', 'opensmtpd'],
@@ -164,7 +173,9 @@ export function judgePort(input: VerdictInput): Verdict {
   }
 
   const rpc: readonly RpcProgram[] = input.rpc ?? [];
-  const rpcIsAssigned = rpc.some((p) => assigned.some((s) => SERVICE_RPC_PROGRAMS[s] === p.prog || s === p.name));
+  const rpcIsAssigned = rpc.some((p) =>
+    assigned.some((s) => SERVICE_RPC_PROGRAMS[s] === p.prog || s === p.name),
+  );
 
   // Each listener is the assigned service, a registered RPC service, the daemon of an RPC program
   // on a port it did not register (statd binds a reserved port for its own calls), not visible,
@@ -189,10 +200,7 @@ export function judgePort(input: VerdictInput): Verdict {
   }
   if (kinds.includes('unseen')) {
     return isAssigned
-      ? make(
-          'unidentified-listener',
-          `assigned to ${names}, but what listens cannot be identified: ${who}`,
-        )
+      ? make('unidentified-listener', `assigned to ${names}, but what listens cannot be identified: ${who}`)
       : make('unassigned-in-use', `not assigned, used by ${who}`);
   }
   if (kinds.includes('service') || rpcIsAssigned) {

@@ -1,16 +1,9 @@
-import type { CallOptions } from '../rpc/types.js';
 import { createClient, type RpcClient, RpcError } from '../rpc/index.js';
+import type { CallOptions } from '../rpc/types.js';
 import { RpcbindError } from './errors.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PortMapping, type Registration } from './table.js';
 import { ipFamily, netidOf, parseUaddr } from './uaddr.js';
-import {
-  PMAP_DEF,
-  RPCB3_DEF,
-  RPCB4_DEF,
-  rpcbArgs,
-  toPortMappings,
-  toRegistrations,
-} from './wire.js';
+import { PMAP_DEF, RPCB3_DEF, RPCB4_DEF, rpcbArgs, toPortMappings, toRegistrations } from './wire.js';
 
 /** The well-known port of portmap and rpcbind (RFC 1833 §3). */
 export const RPCBIND_PORT = 111;
@@ -79,11 +72,20 @@ export class RpcbindClient {
   /** NULL of the given version (default 2): proves rpcbind answers. */
   async ping(version: 2 | 3 | 4 = 2, opts?: CallOptions): Promise<void> {
     if (version === 2) await this.rpc().call(PMAP_DEF, 'PMAPPROC_NULL', undefined, this.opts(opts));
-    else await this.rpc().call(version === 3 ? RPCB3_DEF : RPCB4_DEF, 'RPCBPROC_NULL', undefined, this.opts(opts));
+    else
+      await this.rpc().call(
+        version === 3 ? RPCB3_DEF : RPCB4_DEF,
+        'RPCBPROC_NULL',
+        undefined,
+        this.opts(opts),
+      );
   }
 
   /** PMAPPROC_SET: registers prog/vers on a port for udp or tcp; false when rpcbind refuses. */
-  async pmapSet(m: { prog: number; vers: number; prot: Proto; port: number }, opts?: CallOptions): Promise<boolean> {
+  async pmapSet(
+    m: { prog: number; vers: number; prot: Proto; port: number },
+    opts?: CallOptions,
+  ): Promise<boolean> {
     return this.rpc().call(
       PMAP_DEF,
       'PMAPPROC_SET',
@@ -94,12 +96,7 @@ export class RpcbindClient {
 
   /** PMAPPROC_UNSET: removes prog/vers for udp and tcp (rpcbind leaves udp6/tcp6 entries alone). */
   async pmapUnset(prog: number, vers: number, opts?: CallOptions): Promise<boolean> {
-    return this.rpc().call(
-      PMAP_DEF,
-      'PMAPPROC_UNSET',
-      { prog, vers, prot: 0, port: 0 },
-      this.opts(opts),
-    );
+    return this.rpc().call(PMAP_DEF, 'PMAPPROC_UNSET', { prog, vers, prot: 0, port: 0 }, this.opts(opts));
   }
 
   /** PMAPPROC_GETPORT: the port of prog/vers on udp or tcp, 0 when not registered. */
@@ -127,7 +124,12 @@ export class RpcbindClient {
   }
 
   /** RPCBPROC_UNSET: removes prog/vers on one netid, or on every netid when netid is '' (the default). */
-  async unset(prog: number, vers: number, netid = '', opts?: CallOptions & { version?: 3 | 4 }): Promise<boolean> {
+  async unset(
+    prog: number,
+    vers: number,
+    netid = '',
+    opts?: CallOptions & { version?: 3 | 4 },
+  ): Promise<boolean> {
     const def = opts?.version === 3 ? RPCB3_DEF : RPCB4_DEF;
     return this.rpc().call(def, 'RPCBPROC_UNSET', rpcbArgs({ prog, vers, netid, addr: '' }), this.opts(opts));
   }
@@ -145,7 +147,12 @@ export class RpcbindClient {
     opts?: CallOptions & { version?: 3 | 4 },
   ): Promise<ServiceAddress | null> {
     const def = opts?.version === 3 ? RPCB3_DEF : RPCB4_DEF;
-    const uaddr = await this.rpc().call(def, 'RPCBPROC_GETADDR', rpcbArgs({ prog, vers, netid, addr: '' }), this.opts(opts));
+    const uaddr = await this.rpc().call(
+      def,
+      'RPCBPROC_GETADDR',
+      rpcbArgs({ prog, vers, netid, addr: '' }),
+      this.opts(opts),
+    );
     if (uaddr === '') return null;
     return { uaddr, ...parseUaddr(uaddr) };
   }

@@ -33,7 +33,8 @@ export function localAddressFor(
   family: 4 | 6,
   interfaces: () => InterfaceAddress[] = listInterfaces,
 ): string | undefined {
-  const local = family === 4 && arrivedOn.toLowerCase().startsWith('::ffff:') ? arrivedOn.slice(7) : arrivedOn;
+  const local =
+    family === 4 && arrivedOn.toLowerCase().startsWith('::ffff:') ? arrivedOn.slice(7) : arrivedOn;
   const localFamily = local.includes(':') ? 6 : 4;
   if (local !== '' && !isWildcardHost(local) && localFamily === family && !local.includes('%')) return local;
   if (callerLoopback) return family === 4 ? '127.0.0.1' : '::1';

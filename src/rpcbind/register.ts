@@ -131,7 +131,9 @@ async function registerEmbedded(
 }
 
 function isVersionProblem(err: unknown): boolean {
-  return err instanceof RpcError && (err.code === 'ERR_RPC_PROG_MISMATCH' || err.code === 'ERR_RPC_PROG_UNAVAIL');
+  return (
+    err instanceof RpcError && (err.code === 'ERR_RPC_PROG_MISMATCH' || err.code === 'ERR_RPC_PROG_UNAVAIL')
+  );
 }
 
 async function registerSystem(

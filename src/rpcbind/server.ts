@@ -3,6 +3,7 @@ import { RpcServer } from '../rpc/index.js';
 import { defaultLogger, type RpcLogger } from '../rpc/logger.js';
 import type { Caller } from '../rpc/types.js';
 import { RPCBIND_PORT } from './client.js';
+import { type InterfaceAddress, localAddressFor } from './local-address.js';
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -12,7 +13,6 @@ import {
   RegistrationTable,
   reachableUaddr,
 } from './table.js';
-import { type InterfaceAddress, localAddressFor } from './local-address.js';
 import { formatUaddr, ipFamily, netidInfo, netidOf, parseUaddr } from './uaddr.js';
 import { fromPortMappings, fromRegistrations, PMAP_DEF, RPCB3_DEF, RPCB4_DEF, rpcbSize } from './wire.js';
 
@@ -152,7 +152,9 @@ export class RpcbindServer {
     if (now - this.refusals.windowStart > 60_000) this.refusals = { windowStart: now, count: 0 };
     // At most 20 log lines a minute, so a flood of refused calls cannot flood the log.
     if (++this.refusals.count <= 20) {
-      this.logger.warn(`rpcbind: refused ${what} of program ${prog} version ${vers} from ${caller.address}:${caller.port} (not loopback)`);
+      this.logger.warn(
+        `rpcbind: refused ${what} of program ${prog} version ${vers} from ${caller.address}:${caller.port} (not loopback)`,
+      );
     }
     return false;
   }
@@ -194,7 +196,7 @@ export class RpcbindServer {
           return 0;
         }
       },
-      PMAPPROC_DUMP: (_args: void, caller) => {
+      PMAPPROC_DUMP: (_args: unknown, caller) => {
         let maps = table.pmapList();
         if (caller.transport === 'udp') {
           // 20 bytes per entry (flag + pmap), 4 for the final flag.
@@ -214,7 +216,8 @@ export class RpcbindServer {
     const set = (r: rpcb, caller: Caller): boolean => {
       if (!this.mayChange(caller, 'SET', r.r_prog, r.r_vers)) return false;
       // Bounded, so that a table of maxEntries stays small whatever loopback callers send.
-      if (r.r_netid === '' || r.r_addr === '' || r.r_netid.length > MAX_NETID || r.r_addr.length > MAX_ADDR) return false;
+      if (r.r_netid === '' || r.r_addr === '' || r.r_netid.length > MAX_NETID || r.r_addr.length > MAX_ADDR)
+        return false;
       if (netidInfo(r.r_netid)) {
         // Stricter than rpcbind, which records any text: an inet address must parse and fit its netid.
         try {
@@ -236,17 +239,19 @@ export class RpcbindServer {
       if (!this.mayChange(caller, 'UNSET', r.r_prog, r.r_vers)) return false;
       return table.unset(r.r_prog, r.r_vers, r.r_netid, this.ownerOf(caller)) !== 'denied';
     };
-    const getaddr = (exact: boolean) => (r: rpcb, caller: Caller): string => {
-      // The netid asked for (RFC 1833 §2.2.2); when empty, the netid of the transport the question came over.
-      const netid = r.r_netid !== '' ? r.r_netid : netidOf(caller.transport, caller.family);
-      const hit = table.lookup(r.r_prog, r.r_vers, netid, exact);
-      return hit
-        ? reachableUaddr(hit, (family) =>
-            localAddressFor(caller.address, caller.loopback, caller.localAddress, family, this.interfaces),
-          )
-        : '';
-    };
-    const dump = (_args: void, caller: Caller): rpcblist_ptr => {
+    const getaddr =
+      (exact: boolean) =>
+      (r: rpcb, caller: Caller): string => {
+        // The netid asked for (RFC 1833 §2.2.2); when empty, the netid of the transport the question came over.
+        const netid = r.r_netid !== '' ? r.r_netid : netidOf(caller.transport, caller.family);
+        const hit = table.lookup(r.r_prog, r.r_vers, netid, exact);
+        return hit
+          ? reachableUaddr(hit, (family) =>
+              localAddressFor(caller.address, caller.loopback, caller.localAddress, family, this.interfaces),
+            )
+          : '';
+      };
+    const dump = (_args: unknown, caller: Caller): rpcblist_ptr => {
       let regs: Registration[] = table.list();
       if (caller.transport === 'udp') {
         let budget = UDP_REPLY_LIMIT - REPLY_HEADER_BYTES - 4;

@@ -57,7 +57,9 @@ export class RegistrationTable {
    * another address for the same prog/vers/netid is refused, as rpcbind does.
    */
   set(reg: Registration): SetOutcome {
-    const found = this.entries.find((e) => e.prog === reg.prog && e.vers === reg.vers && sameNetid(e.netid, reg.netid));
+    const found = this.entries.find(
+      (e) => e.prog === reg.prog && e.vers === reg.vers && sameNetid(e.netid, reg.netid),
+    );
     if (found) return found.addr === reg.addr ? 'unchanged' : 'exists';
     if (this.entries.length >= this.maxEntries) return 'full';
     this.entries.push({ ...reg });

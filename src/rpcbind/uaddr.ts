@@ -166,7 +166,10 @@ export function parseUaddr(uaddr: string, netid?: string): UniversalAddress {
   if (netid !== undefined) {
     const info = netidInfo(netid);
     if (!info) {
-      throw new RpcbindError('ERR_RPCBIND_NETID', `netid '${printable(netid)}' is not one of udp, tcp, udp6, tcp6`);
+      throw new RpcbindError(
+        'ERR_RPCBIND_NETID',
+        `netid '${printable(netid)}' is not one of udp, tcp, udp6, tcp6`,
+      );
     }
     if (info.family !== result.family) {
       throw bad(uaddr, `an IPv${result.family} address does not fit netid ${netid}`);
@@ -199,5 +202,5 @@ export function ipFamily(host: string): 4 | 6 | undefined {
 export function isWildcardHost(host: string): boolean {
   if (host === '0.0.0.0') return true;
   const groups = host.includes(':') ? parseIPv6(host) : undefined;
-  return groups !== undefined && groups.every((g) => g === 0);
+  return groups?.every((g) => g === 0) === true;
 }

@@ -16,7 +16,13 @@ export const RPCB3_DEF = RPCBVERS_DEF;
 export const RPCB4_DEF = RPCBVERS4_DEF;
 
 /** The `rpcb` argument of SET, UNSET and GETADDR. */
-export function rpcbArgs(r: { prog: number; vers: number; netid: string; addr: string; owner?: string }): rpcb {
+export function rpcbArgs(r: {
+  prog: number;
+  vers: number;
+  netid: string;
+  addr: string;
+  owner?: string;
+}): rpcb {
   return { r_prog: r.prog, r_vers: r.vers, r_netid: r.netid, r_addr: r.addr, r_owner: r.owner ?? '' };
 }
 

@@ -1,10 +1,11 @@
-import * as fs from 'node:fs';
 import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { errnoOf, StoreError } from './errors.js';
 import { defaultStoreLogger, type StoreLogger } from './logger.js';
+import { ENTRY, type ReadRequest, type ReadResult } from './read-worker.js';
 import {
   checkMonName,
   checkMyId,
@@ -37,7 +38,6 @@ const HOST_FILE_MODE = 0o600;
 const STATE_FILE_MODE = 0o644;
 /** A host file is a few lines; anything bigger is not one of ours. */
 const MAX_HOST_FILE = 1 << 20;
-const READ_SLOT = 16 << 10;
 const MAX_BOOT_ID = 128;
 
 /** Options of an FsStore. */
@@ -74,7 +74,7 @@ class HostDir {
   /** File name (byte string) -> content (byte string, whole lines). */
   readonly files = new Map<string, string>();
   /** mon_name -> other files holding lines of it (nfs-utils names a file after the canonical name). */
-  readonly aliases = new Map<string, string[]>();
+  readonly aliases = new Map<string, Set<string>>();
   handle: FileHandle | null = null;
   readonly prefix: Buffer;
 
@@ -107,17 +107,14 @@ class HostDir {
   }
 
   private alias(name: string, file: string): void {
-    const list = this.aliases.get(name);
-    if (!list) this.aliases.set(name, [file]);
-    else if (!list.includes(file)) list.push(file);
+    const set = this.aliases.get(name);
+    if (set) set.add(file);
+    else this.aliases.set(name, new Set([file]));
   }
 
   private unalias(name: string, file: string): void {
-    const list = this.aliases.get(name);
-    if (!list) return;
-    const rest = list.filter((f) => f !== file);
-    if (rest.length === 0) this.aliases.delete(name);
-    else this.aliases.set(name, rest);
+    const set = this.aliases.get(name);
+    if (set?.delete(file) && set.size === 0) this.aliases.delete(name);
   }
 }
 
@@ -376,66 +373,65 @@ export class FsStore implements Store {
 
   /** Reads every host file of a directory into the index; returns the records. */
   private async readDir(d: HostDir): Promise<MonitorRecord[]> {
-    let entries: fs.Dirent<Buffer>[];
-    try {
-      entries = await fsp.readdir(d.path, { encoding: 'buffer', withFileTypes: true });
-    } catch (err) {
-      if (this.readOnly && errnoOf(err) === 'ENOENT') return [];
-      throw this.openError(`cannot read ${d.label}/`, err);
+    const res = await readHostDirInWorker({ dir: d.path, maxFile: MAX_HOST_FILE });
+    if (res.fatal) {
+      if (this.readOnly && res.fatal.code === 'ENOENT') return [];
+      throw this.openError(`cannot read ${d.label}/: ${res.fatal.message}`);
     }
-    const names: string[] = [];
-    for (const e of entries) {
-      const name = e.name.toString('latin1');
-      if (name.charCodeAt(0) === 0x2e) {
-        if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) {
-          await fsp.unlink(d.pathOf(name)).catch(() => {});
-          this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
-        } else {
-          this.log.warn(`ignoring ${d.label}/${show(name)}: hidden or temp file`);
-        }
-        continue;
-      }
-      if (!e.isFile()) {
-        const kind = e.isSymbolicLink()
-          ? 'a symbolic link'
-          : e.isDirectory()
-            ? 'a directory'
-            : 'not a regular file';
-        this.log.warn(`ignoring ${d.label}/${show(name)}: ${kind}`);
-        continue;
+    const data = Buffer.from(res.data.buffer, res.data.byteOffset, res.data.byteLength);
+    const out: MonitorRecord[] = [];
+    let errorIndex = 0;
+    for (let i = 0; i < res.count; i++) {
+      const [kind, ns, ne, cs, ce] = res.entries.subarray(i * 5, i * 5 + 5) as unknown as number[];
+      const name = data.toString('latin1', ns, ne);
+      const skip = (why: string): void => this.log.warn(`ignoring ${d.label}/${show(name)}: ${why}`);
+      switch (kind) {
+        case ENTRY.hidden:
+          if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) {
+            await fsp.unlink(d.pathOf(name)).catch(() => {});
+            this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
+          } else skip('hidden or temp file');
+          continue;
+        case ENTRY.symlink:
+          skip('a symbolic link');
+          continue;
+        case ENTRY.directory:
+          skip('a directory');
+          continue;
+        case ENTRY.other:
+          skip('not a regular file');
+          continue;
+        case ENTRY.error:
+          skip(res.errors[errorIndex++] ?? 'unreadable');
+          continue;
+        case ENTRY.tooLarge:
+          skip(`larger than ${MAX_HOST_FILE} bytes`);
+          continue;
       }
       const problem = monNameProblem(name);
       if (problem) {
-        this.log.warn(`ignoring ${d.label}/${show(name)}: file name ${problem}`);
+        skip(`file name ${problem}`);
         continue;
       }
-      names.push(name);
-    }
-    const out: MonitorRecord[] = [];
-    const slots = Array.from({ length: Math.min(this.concurrency, names.length) }, () =>
-      Buffer.allocUnsafe(READ_SLOT),
-    );
-    await pool(names, this.concurrency, async (name, slot) => {
-      let content: string;
-      try {
-        content = await readSmallFile(d.pathOf(name), slots[slot]!);
-      } catch (err) {
-        this.log.warn(`ignoring ${d.label}/${show(name)}: ${describe(err)}`);
-        return;
-      }
+      const content = data.toString('latin1', cs, ce);
       const recs = parseRecordFile(content);
       if (!recs) {
-        this.log.warn(`ignoring ${d.label}/${show(name)}: not a list of nfs-utils records`);
-        return;
+        skip('not a list of nfs-utils records');
+        continue;
       }
       // A repeated (mon_name, my_id): the last line wins, as a later SM_MON would.
       const lines = splitLines(content);
+      if (lines.length === 1) {
+        out.push(recs[0]!);
+        d.setContent(name, content);
+        continue;
+      }
       const last = new Map<string, number>();
-      for (let i = 0; i < lines.length; i++) last.set(lineKey(lines[i]!), i);
-      const unique = lines.filter((l, i) => last.get(lineKey(l)) === i);
-      for (let i = 0; i < lines.length; i++) if (last.get(lineKey(lines[i]!)) === i) out.push(recs[i]!);
+      for (let j = 0; j < lines.length; j++) last.set(lineKey(lines[j]!), j);
+      const unique = lines.filter((l, j) => last.get(lineKey(l)) === j);
+      for (let j = 0; j < lines.length; j++) if (last.get(lineKey(lines[j]!)) === j) out.push(recs[j]!);
       d.setContent(name, unique.length === lines.length ? content : joinLines(unique));
-    });
+    }
     return out;
   }
 
@@ -848,32 +844,21 @@ export class FsStore implements Store {
   }
 }
 
-/** Reads a small regular file without following a symlink; the slot buffer is reused. */
-function readSmallFile(path: Buffer, slot: Buffer): Promise<string> {
+/** Runs readHostDir on a worker thread. */
+function readHostDirInWorker(req: ReadRequest): Promise<ReadResult> {
   return new Promise((resolve, reject) => {
-    fs.open(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK, (err, fd) => {
-      if (err) return reject(err);
-      const chunks: Buffer[] = [];
-      let total = 0;
-      const finish = (e: Error | null, text?: string): void => {
-        fs.close(fd, () => (e ? reject(e) : resolve(text!)));
-      };
-      const step = (): void => {
-        fs.read(fd, slot, 0, slot.length, null, (e, n) => {
-          if (e) return finish(e);
-          total += n;
-          if (total > MAX_HOST_FILE) return finish(new Error(`larger than ${MAX_HOST_FILE} bytes`));
-          // A short read of a regular file is its end: one read for a host file.
-          if (n < slot.length) {
-            if (chunks.length === 0) return finish(null, slot.toString('latin1', 0, n));
-            chunks.push(slot.subarray(0, n));
-            return finish(null, Buffer.concat(chunks).toString('latin1'));
-          }
-          chunks.push(Buffer.from(slot));
-          step();
-        });
-      };
-      step();
+    const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
+      workerData: { nsmdReadHostDir: req },
+    });
+    let done = false;
+    worker.once('message', (res: ReadResult) => {
+      done = true;
+      resolve(res);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!done) reject(new Error(`directory reader exited with code ${code}`));
     });
   });
 }

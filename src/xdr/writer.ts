@@ -125,18 +125,20 @@ export class XdrWriter {
   string(v: string, max: number): void {
     const len = v.length;
     if (len > max) throw new XdrError('ERR_XDR_LIMIT', this.offset, `string<${max}>: ${len} bytes`);
-    for (let i = 0; i < len; i++) {
-      if (v.charCodeAt(i) > 0xff) {
-        throw new XdrError(
-          'ERR_XDR_VALUE',
-          this.offset,
-          'string: code unit above 0xff; encode with byteString()',
-        );
-      }
-    }
+    const lengthAt = this.offset;
     this.uint(len);
     this.ensure(len);
-    this.buf.write(v, this.offset, len, 'latin1');
+    // One pass checks and copies: each code unit is one byte (latin1).
+    const buf = this.buf;
+    const at = this.offset;
+    for (let i = 0; i < len; i++) {
+      const c = v.charCodeAt(i);
+      if (c > 0xff) {
+        this.offset = lengthAt;
+        throw new XdrError('ERR_XDR_VALUE', lengthAt, 'string: code unit above 0xff; encode with byteString()');
+      }
+      buf[at + i] = c;
+    }
     this.offset += len;
     this.pad(len);
   }

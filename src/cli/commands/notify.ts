@@ -14,7 +14,7 @@ list only once it answered. Runs once per boot: in the same boot, without
 
 Options:
   -P, --state-dir DIR      state directory (default /var/lib/nfs)
-  -n, --name NAME          name to announce (default: host name); repeatable
+  -v, --name NAME          name to announce (default: host name); repeatable
   -m, --max-minutes M      give up on a peer after M minutes (default 15;
                            0 = until it answers)
   -f, --force              run even if this boot was already announced (bumps
@@ -40,10 +40,10 @@ export const notifyCommand: Command = {
       args: argv,
       options: {
         'state-dir': { type: 'string', short: 'P' },
-        name: { type: 'string', multiple: true },
+        name: { type: 'string', short: 'v', multiple: true },
         'max-minutes': { type: 'string', short: 'm' },
         force: { type: 'boolean', short: 'f' },
-        'no-bump': { type: 'boolean' },
+        'no-bump': { type: 'boolean', short: 'n' },
         'outgoing-port': { type: 'string', short: 'p' },
         'log-format': { type: 'string' },
       },

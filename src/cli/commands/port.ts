@@ -4,7 +4,8 @@ import { type Command, UsageError } from '../command.js';
 /** Parses a port argument: a decimal integer 0-65535. */
 export function parsePortArg(text: string | undefined): number {
   if (text === undefined) throw new UsageError('missing port number (0-65535)');
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`not a port number (0-65535): ${text}`);
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(`not a port number (0-65535): ${text}`);
   return Number(text);
 }
 
@@ -72,7 +73,10 @@ export const portCommand: Command = {
     // Loaded here, not at start-up: the registry is 3 MB of JSON that only these commands need.
     const { inspectPort, rpcbindProgramLookup } = await import('../../ports/index.js');
     const { formatPortReport } = await import('../../ports/format.js');
-    const report = await inspectPort(port, { ...(proto ? { proto } : {}), rpcLookup: rpcbindProgramLookup() });
+    const report = await inspectPort(port, {
+      ...(proto ? { proto } : {}),
+      rpcLookup: rpcbindProgramLookup(),
+    });
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatPortReport(report));
     return 0;
   },

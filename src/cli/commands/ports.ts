@@ -45,12 +45,15 @@ export const portsCommand: Command = {
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]} (for one port: nsmd port N)`);
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument: ${positionals[0]} (for one port: nsmd port N)`);
     const { inspectAll, rpcbindProgramLookup } = await import('../../ports/index.js');
     const { formatPortsReport } = await import('../../ports/format.js');
     const report = await inspectAll({ rpcLookup: rpcbindProgramLookup() });
     if (values.json) {
-      const shown = values.audit ? { ...report, entries: report.entries.filter((e) => e.verdict.needsLook) } : report;
+      const shown = values.audit
+        ? { ...report, entries: report.entries.filter((e) => e.verdict.needsLook) }
+        : report;
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     } else {
       process.stdout.write(formatPortsReport(report, values.audit));

@@ -62,7 +62,9 @@ export const rpcbindCommand: Command = {
       await server.close().catch(() => {});
       return fail(`cannot listen on port ${port}: ${(err as Error).message}`);
     }
-    process.stderr.write(`nsmd rpcbind: listening on ${where.host} udp ${where.udpPort} tcp ${where.tcpPort}\n`);
+    process.stderr.write(
+      `nsmd rpcbind: listening on ${where.host} udp ${where.udpPort} tcp ${where.tcpPort}\n`,
+    );
     return new Promise<number>((resolve) => {
       const stop = () => {
         process.off('SIGTERM', stop);

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { createClient } from '../../rpc/index.js';
 import { RpcError } from '../../rpc/errors.js';
-import type { ProgramDef } from '../../xdr/program.js';
-import { xdrVoid } from '../../xdr/codec.js';
+import { createClient } from '../../rpc/index.js';
 import { RPCBIND_PORT, RpcbindClient } from '../../rpcbind/client.js';
 import { loadRpcNames, type RpcNames } from '../../rpcbind/rpcent.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PortMapping } from '../../rpcbind/table.js';
 import { ipFamily, netidOf } from '../../rpcbind/uaddr.js';
+import { xdrVoid } from '../../xdr/codec.js';
+import type { ProgramDef } from '../../xdr/program.js';
 import { type Command, fail, UsageError } from '../command.js';
 
 const HELP = `Usage: nsmd rpcinfo -p [HOST] [--json]
@@ -74,7 +74,12 @@ function parseUnsigned(text: string, what: string, max: number): number {
 
 /** A program definition with only procedure 0, for NULL calls to any program and version. */
 function nullDef(prog: number, vers: number): ProgramDef {
-  return { name: `${prog}`, prog, vers, procs: { NULL: { name: 'NULL', proc: 0, args: xdrVoid, res: xdrVoid } } };
+  return {
+    name: `${prog}`,
+    prog,
+    vers,
+    procs: { NULL: { name: 'NULL', proc: 0, args: xdrVoid, res: xdrVoid } },
+  };
 }
 
 /** Why a call failed, in one line. */
@@ -88,13 +93,20 @@ function describeError(err: unknown): string {
   return (err as Error).message;
 }
 
-async function listRegistrations(host: string, rpcbindPort: number, timeoutMs: number, json: boolean): Promise<number> {
+async function listRegistrations(
+  host: string,
+  rpcbindPort: number,
+  timeoutMs: number,
+  json: boolean,
+): Promise<number> {
   const names = loadRpcNames();
   // Over TCP, as rpcinfo -p does: a long list does not fit a UDP reply.
   const client = new RpcbindClient({ host, port: rpcbindPort, transport: 'tcp', timeoutMs });
   try {
     const maps = await client.pmapDump();
-    process.stdout.write(json ? `${JSON.stringify(pmapDumpJson(maps, names), null, 2)}\n` : formatPmapDump(maps, names));
+    process.stdout.write(
+      json ? `${JSON.stringify(pmapDumpJson(maps, names), null, 2)}\n` : formatPmapDump(maps, names),
+    );
     return 0;
   } catch (err) {
     return fail(`${host}: cannot reach rpcbind: ${describeError(err)}`);
@@ -145,9 +157,12 @@ async function ping(o: PingOptions): Promise<number> {
     if (port === 0) return fail(`${o.host}: program ${o.prog} is not registered for ${o.transport}`);
   }
   const client = createClient({ host: o.host, port, transport: o.transport, timeoutMs: o.timeoutMs });
-  const call = (vers: number) => client.call(nullDef(o.prog, vers), 'NULL', undefined, { timeoutMs: o.timeoutMs });
-  const ready = (vers: number) => process.stdout.write(`program ${o.prog} version ${vers} ready and waiting\n`);
-  const notAvailable = (vers: number) => process.stdout.write(`program ${o.prog} version ${vers} is not available\n`);
+  const call = (vers: number) =>
+    client.call(nullDef(o.prog, vers), 'NULL', undefined, { timeoutMs: o.timeoutMs });
+  const ready = (vers: number) =>
+    process.stdout.write(`program ${o.prog} version ${vers} ready and waiting\n`);
+  const notAvailable = (vers: number) =>
+    process.stdout.write(`program ${o.prog} version ${vers} is not available\n`);
   try {
     if (o.vers !== undefined) {
       try {
@@ -186,7 +201,8 @@ async function ping(o: PingOptions): Promise<number> {
         failed = true;
       }
     }
-    if (last < high) return fail(`${o.host}: server claims versions ${low} to ${high}; checked only ${low} to ${last}`);
+    if (last < high)
+      return fail(`${o.host}: server claims versions ${low} to ${high}; checked only ${low} to ${last}`);
     return failed ? 1 : 0;
   } finally {
     client.close();
@@ -216,8 +232,11 @@ export const rpcinfoCommand: Command = {
     const modes = [values.p, values.u, values.t].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('give exactly one of -p, -u, -t');
     const rpcbindPort =
-      values['rpcbind-port'] === undefined ? RPCBIND_PORT : parseUnsigned(values['rpcbind-port'], 'port', 65535);
-    const timeoutMs = values.timeout === undefined ? 5000 : parseUnsigned(values.timeout, 'timeout', 3_600_000);
+      values['rpcbind-port'] === undefined
+        ? RPCBIND_PORT
+        : parseUnsigned(values['rpcbind-port'], 'port', 65535);
+    const timeoutMs =
+      values.timeout === undefined ? 5000 : parseUnsigned(values.timeout, 'timeout', 3_600_000);
     if (timeoutMs === 0) throw new UsageError('--timeout must be above 0');
     if (values.p) {
       if (positionals.length > 1) throw new UsageError('-p takes at most one HOST');
@@ -225,7 +244,8 @@ export const rpcinfoCommand: Command = {
       return listRegistrations(positionals[0] ?? '127.0.0.1', rpcbindPort, timeoutMs, values.json === true);
     }
     if (values.json) throw new UsageError('--json goes with -p');
-    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('-u and -t take HOST PROG [VERS]');
+    if (positionals.length < 2 || positionals.length > 3)
+      throw new UsageError('-u and -t take HOST PROG [VERS]');
     const [host, progText, versText] = positionals as [string, string, string | undefined];
     const prog = parseProgram(progText, loadRpcNames());
     if (prog === undefined) return fail(`${progText} is an unknown service (not in /etc/rpc)`);

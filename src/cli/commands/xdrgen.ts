@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, XdrgenError } from '../../xdr/gen/index.js';
-import { type Command, fail, UsageError } from '../command.js';
+import { type Command, UsageError } from '../command.js';
 
 const HELP = `Usage: nsmd xdrgen FILE.x [-o OUT.ts] [--runtime MODULE]
        nsmd xdrgen --all [--check] [--root DIR]
@@ -28,6 +28,11 @@ Errors name the file, line and column: spec/sm_inter.x:12:3: unknown type 'foo'.
 Examples:
   nsmd xdrgen spec/sm_inter.x -o src/proto/sm_inter.ts
   nsmd xdrgen --all --check`;
+
+function failXdrgen(message: string): number {
+  process.stderr.write(`nsmd xdrgen: ${message}\n`);
+  return 1;
+}
 
 /** The directory of this package (dist/src/cli/commands -> the package root). */
 function packageRoot(): string {
@@ -69,7 +74,7 @@ async function readIfExists(file: string): Promise<string | null> {
 async function runAll(root: string, check: boolean): Promise<number> {
   const specDir = path.join(root, 'spec');
   const names = (await readdir(specDir)).filter((n) => n.endsWith('.x')).sort();
-  if (names.length === 0) return fail(`no .x files in ${specDir}`);
+  if (names.length === 0) return failXdrgen(`no .x files in ${specDir}`);
   const stale: string[] = [];
   for (const name of names) {
     const base = name.slice(0, -2);
@@ -133,9 +138,9 @@ export const xdrgenCommand: Command = {
       else await writeFile(values.output, code);
       return 0;
     } catch (err) {
-      if (err instanceof XdrgenError) return fail(`xdrgen: ${err.message}`);
+      if (err instanceof XdrgenError) return failXdrgen(err.message);
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return fail(`xdrgen: no such file: ${(err as NodeJS.ErrnoException).path}`);
+        return failXdrgen(`no such file or directory: ${(err as NodeJS.ErrnoException).path}`);
       }
       throw err;
     }

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { PortReport, PortsReport } from '../../../src/ports/index.js';
 import {
   createNetwork,
   type Host,
   interopSkip,
-  NSMD_MAIN,
   type Network,
+  NSMD_MAIN,
   type StatdPeer,
   startRpcbind,
   startStatd,
   type TrackedProcess,
 } from '../../harness/index.js';
-import type { PortReport, PortsReport } from '../../../src/ports/index.js';
 
 const skip = interopSkip();
 
@@ -66,7 +66,7 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
     }
   });
 
-  test("Debian rpc.statd on 776: wpages in the registry, rpc.statd with its pid, RPC 100024 status v1, squatter", async () => {
+  test('Debian rpc.statd on 776: wpages in the registry, rpc.statd with its pid, RPC 100024 status v1, squatter', async () => {
     await startRpcbind(host);
     statd = await startStatd(host, { port: 776, outgoingPort: 32766 });
     const r = await portJson(host, 776);
@@ -91,7 +91,10 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
       assert.equal(p.verdict.code, 'squatter');
     }
     assert.equal(r.verdict.code, 'squatter');
-    assert.equal(r.verdict.text, 'assigned to wpages, used by the Network Status Monitor (RPC 100024 status)');
+    assert.equal(
+      r.verdict.text,
+      'assigned to wpages, used by the Network Status Monitor (RPC 100024 status)',
+    );
     assert.equal(r.visibility.cannotSee, null);
 
     const text = await host.execNsmd(['port', '776']);
@@ -113,10 +116,14 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
     // rpc.statd also binds a reserved UDP port (bindresvport) for its own calls, registered nowhere:
     // that is statd taking a port, never an unknown program.
     const own = all.entries.filter(
-      (e) => ![776, 32766].includes(e.port) && e.listeners.some((l) => l.processes[0]?.command === 'rpc.statd'),
+      (e) =>
+        ![776, 32766].includes(e.port) && e.listeners.some((l) => l.processes[0]?.command === 'rpc.statd'),
     );
     for (const e of own) {
-      assert.ok(['squatter', 'unassigned-in-use'].includes(e.verdict.code), `${e.port}/${e.proto}: ${e.verdict.text}`);
+      assert.ok(
+        ['squatter', 'unassigned-in-use'].includes(e.verdict.code),
+        `${e.port}/${e.proto}: ${e.verdict.text}`,
+      );
       assert.match(e.verdict.text, /Network Status Monitor \(rpc\.statd/);
     }
   });
@@ -143,7 +150,9 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
       assert.equal(audit.code, 1, audit.stdout + audit.stderr);
       assert.match(audit.stdout, /993\/tcp +unexpected-listener/);
       assert.doesNotMatch(audit.stdout, /776/);
-      const auditJson = JSON.parse((await host.execNsmd(['ports', '--audit', '--json'])).stdout) as PortsReport;
+      const auditJson = JSON.parse(
+        (await host.execNsmd(['ports', '--audit', '--json'])).stdout,
+      ) as PortsReport;
       assert.ok(auditJson.entries.length > 0 && auditJson.entries.every((e) => e.verdict.needsLook));
       assert.ok(auditJson.unexpectedWellKnown >= 1);
 
@@ -156,7 +165,14 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
         asNobody.stdout.trimEnd().split('\n').at(-1)!,
         /^cannot see: the processes of other users \(\d+ of \d+ processes not readable, so \d+ listening sockets? shows? no process\); run as root to see them$/,
       );
-      const nobodyJson = await host.exec('setpriv', [...AS_NOBODY, process.execPath, NSMD_MAIN, 'port', '993', '--json']);
+      const nobodyJson = await host.exec('setpriv', [
+        ...AS_NOBODY,
+        process.execPath,
+        NSMD_MAIN,
+        'port',
+        '993',
+        '--json',
+      ]);
       const nr = JSON.parse(nobodyJson.stdout) as PortReport;
       assert.equal(nr.visibility.root, false);
       assert.ok(nr.visibility.processesUnreadable > 0);
@@ -196,23 +212,38 @@ describe('nsmd port and ports against real listeners in a network namespace', { 
     `;
     const asRoot = await host.exec(process.execPath, ['--input-type=module', '-e', script]);
     assert.equal(asRoot.code, 0, asRoot.stderr);
-    const root = JSON.parse(asRoot.stdout) as { choice: { port: number; reason: string }; candidates: number[] };
+    const root = JSON.parse(asRoot.stdout) as {
+      choice: { port: number; reason: string };
+      candidates: number[];
+    };
     assert.equal(root.choice.port, 0);
     assert.match(root.choice.reason, /776 is already in use/);
     // rpc.statd's own reserved port (bound with bindresvport) is in use: never a candidate.
     const all = JSON.parse((await host.execNsmd(['ports', '--json'])).stdout) as PortsReport;
     const statdReserved = all.entries
-      .filter((e) => e.port < 1024 && e.port !== 776 && e.listeners.some((l) => l.processes[0]?.command === 'rpc.statd'))
+      .filter(
+        (e) =>
+          e.port < 1024 && e.port !== 776 && e.listeners.some((l) => l.processes[0]?.command === 'rpc.statd'),
+      )
       .map((e) => e.port);
-    for (const taken of [776, 631, 993, 111, ...statdReserved]) assert.ok(!root.candidates.includes(taken), `${taken}`);
+    for (const taken of [776, 631, 993, 111, ...statdReserved])
+      assert.ok(!root.candidates.includes(taken), `${taken}`);
     assert.ok(root.candidates.length > 100);
 
     await statd?.stop();
-    const free = JSON.parse((await host.exec(process.execPath, ['--input-type=module', '-e', script])).stdout) as {
+    const free = JSON.parse(
+      (await host.exec(process.execPath, ['--input-type=module', '-e', script])).stdout,
+    ) as {
       choice: { port: number; reason: string };
     };
     assert.equal(free.choice.port, 776);
-    const nobody = await host.exec('setpriv', [...AS_NOBODY, process.execPath, '--input-type=module', '-e', script]);
+    const nobody = await host.exec('setpriv', [
+      ...AS_NOBODY,
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
     assert.equal(nobody.code, 0, nobody.stderr);
     const n = JSON.parse(nobody.stdout) as { choice: { port: number; reason: string } };
     assert.equal(n.choice.port, 0);

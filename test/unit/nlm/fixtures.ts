@@ -34,7 +34,11 @@ export class FakeStatd implements StatusMonitor {
 }
 
 /** Polls until `f` returns true, or fails after `ms`. */
-export async function until(f: () => boolean | Promise<boolean>, ms = 3000, what = 'condition'): Promise<void> {
+export async function until(
+  f: () => boolean | Promise<boolean>,
+  ms = 3000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await f())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -24,13 +24,42 @@ type Op =
 const range = fc
   .tuple(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: 64 }))
   .map(([s, len]) => ({ s, e: len === 0 ? EOF_CELL : Math.min(s + len - 1, 63) }));
-const who = { o: fc.integer({ min: 0, max: OWNERS.length - 1 }), f: fc.integer({ min: 0, max: FILES.length - 1 }) };
+const who = {
+  o: fc.integer({ min: 0, max: OWNERS.length - 1 }),
+  f: fc.integer({ min: 0, max: FILES.length - 1 }),
+};
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('lock' as const), ...who, x: fc.boolean(), block: fc.boolean(), r: range }).map(({ r, ...o }) => ({ ...o, ...r })) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('unlock' as const), ...who, r: range }).map(({ r, ...o }) => ({ ...o, ...r })) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('test' as const), ...who, x: fc.boolean(), r: range }).map(({ r, ...o }) => ({ ...o, ...r })) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...who, x: fc.boolean(), r: range }).map(({ r, ...o }) => ({ ...o, ...r })) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('freeAll' as const), caller: fc.constantFrom('alpha', 'beta', 'gamma') }) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({ op: fc.constant('lock' as const), ...who, x: fc.boolean(), block: fc.boolean(), r: range })
+      .map(({ r, ...o }) => ({ ...o, ...r })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ op: fc.constant('unlock' as const), ...who, r: range })
+      .map(({ r, ...o }) => ({ ...o, ...r })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ op: fc.constant('test' as const), ...who, x: fc.boolean(), r: range })
+      .map(({ r, ...o }) => ({ ...o, ...r })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ op: fc.constant('cancel' as const), ...who, x: fc.boolean(), r: range })
+      .map(({ r, ...o }) => ({ ...o, ...r })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('freeAll' as const),
+      caller: fc.constantFrom('alpha', 'beta', 'gamma'),
+    }),
+  },
 );
 
 interface ModelReq {
@@ -47,7 +76,8 @@ class Model {
   queues: ModelReq[][] = FILES.map(() => []);
 
   conflicts(f: number, o: number, x: boolean, s: number, e: number): boolean {
-    for (let c = s; c <= e; c++) for (const [p, px] of this.cells[f]![c]!) if (p !== o && (x || px)) return true;
+    for (let c = s; c <= e; c++)
+      for (const [p, px] of this.cells[f]![c]!) if (p !== o && (x || px)) return true;
     return false;
   }
   set(f: number, o: number, x: boolean, s: number, e: number): void {
@@ -164,7 +194,10 @@ function run(ops: Op[]): void {
       .sort();
     assert.deepEqual(real, model.held(), ctx);
     for (const caller of ['alpha', 'beta', 'gamma']) {
-      const wantQueued = model.queues.reduce((n, q) => n + q.filter((m) => OWNERS[m.o]!.caller === caller).length, 0);
+      const wantQueued = model.queues.reduce(
+        (n, q) => n + q.filter((m) => OWNERS[m.o]!.caller === caller).length,
+        0,
+      );
       assert.equal(table.queuedCount(caller), wantQueued, `${ctx}: queued count of ${caller}`);
       const wantHeld = model.held().filter((h) => OWNERS[Number(h.split(' ')[1])]!.caller === caller).length;
       assert.equal(table.heldCount(caller), wantHeld, `${ctx}: held count of ${caller}`);
@@ -192,7 +225,10 @@ function checkHolder(
   for (let c = Math.max(s, hs); c <= Math.min(e, he); c++) {
     if (model.cells[f]![c]!.get(p) === holder.exclusive) found = true;
   }
-  assert.ok(found, `${ctx}: holder ${JSON.stringify({ p, hs, he })} does not overlap the request in the model`);
+  assert.ok(
+    found,
+    `${ctx}: holder ${JSON.stringify({ p, hs, he })} does not overlap the request in the model`,
+  );
 }
 
 it('lock table agrees with a per-byte reference model', () => {

@@ -20,7 +20,10 @@ function held(t: LockTable<unknown>) {
   return t
     .list()
     .filter((l) => l.state === 'held')
-    .map((l) => `${l.owner.caller}/${l.owner.svid} ${l.exclusive ? 'X' : 'S'} ${l.start}-${l.end === OFFSET_MAX ? 'eof' : l.end}`)
+    .map(
+      (l) =>
+        `${l.owner.caller}/${l.owner.svid} ${l.exclusive ? 'X' : 'S'} ${l.start}-${l.end === OFFSET_MAX ? 'eof' : l.end}`,
+    )
     .sort();
 }
 
@@ -242,7 +245,10 @@ describe('LockTable', () => {
     t.lock(req(A, 0, 9), false);
     t.lock(req(A2, 20, 29), false);
     t.lock({ ...req(B, 0, 29), data: 'b' }, true);
-    assert.deepEqual(t.freeAll('alpha', (o) => o.svid === 2), []);
+    assert.deepEqual(
+      t.freeAll('alpha', (o) => o.svid === 2),
+      [],
+    );
     assert.deepEqual(held(t), ['alpha/2 X 20-29']);
     assert.equal(t.heldCount('alpha'), 1);
     assert.deepEqual(

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  NLM_VERSX_DEF,
+  NLM4_VERS_DEF,
+  type nlm4_lockargs,
+  nlm4_res,
+} from '../../../src/nlm/../proto/nlm_prot.js';
 import { LockClient } from '../../../src/nlm/client.js';
 import { NLM4_NSMD_DEF } from '../../../src/nlm/listing.js';
 import { LockServer, NLM4 } from '../../../src/nlm/server.js';
-import { NLM_VERSX_DEF, NLM4_VERS_DEF, nlm4_res, type nlm4_lockargs } from '../../../src/nlm/../proto/nlm_prot.js';
-import { createClient, type RpcClient, RpcError, RpcServer } from '../../../src/rpc/index.js';
+import { createClient, type RpcClient, type RpcError, RpcServer } from '../../../src/rpc/index.js';
 import type { XdrCodec } from '../../../src/xdr/codec.js';
 import { FakeStatd, until } from './fixtures.js';
 
@@ -38,11 +43,17 @@ async function world(opts: { grace?: number; transport?: 'udp' | 'tcp' } = {}): 
   return { server, statd, port: udp, clock, callbackPorts, clients: [] };
 }
 
-async function client(w: World, name: string, address: string, transport: 'udp' | 'tcp' = 'udp'): Promise<LockClient> {
+async function client(
+  w: World,
+  name: string,
+  address: string,
+  transport: 'udp' | 'tcp' = 'udp',
+  statd: FakeStatd | null = null,
+): Promise<LockClient> {
   const c = new LockClient({
     name,
     svid: 100,
-    statd: null,
+    statd,
     callbackHost: address,
     localAddress: address,
     nlmPort: async () => w.port,
@@ -111,7 +122,12 @@ describe('LockServer and LockClient over loopback', () => {
     assert.equal(r1.status, 'granted');
     const r2 = await b.lock('127.0.0.1', 'f-basic', { offset: 50n, length: 1n });
     assert.equal(r2.status, 'denied');
-    assert.deepEqual(r2.status === 'denied' && r2.holder, { exclusive: true, svid: 100, offset: 0n, length: 100n });
+    assert.deepEqual(r2.status === 'denied' && r2.holder, {
+      exclusive: true,
+      svid: 100,
+      offset: 0n,
+      length: 100n,
+    });
     assert.equal(await b.test('127.0.0.1', 'f-basic', { offset: 200n, length: 1n }), null);
     assert.ok(await b.test('127.0.0.1', 'f-basic', { offset: 10n, length: 1n, shared: true }));
     await a.unlock('127.0.0.1', 'f-basic');
@@ -156,7 +172,11 @@ describe('LockServer and LockClient over loopback', () => {
     await blocked;
     ac.abort(new Error('gave up'));
     await assert.rejects(pending, /gave up/);
-    await until(async () => !(await a.listing('127.0.0.1')).entries.some((e) => e.caller_name === 'beta-c'), 2000, 'cancel');
+    await until(
+      async () => !(await a.listing('127.0.0.1')).entries.some((e) => e.caller_name === 'beta-c'),
+      2000,
+      'cancel',
+    );
     await a.unlock('127.0.0.1', 'f-cancel');
   });
 
@@ -199,13 +219,22 @@ describe('LockServer and LockClient over loopback', () => {
       // From an unprivileged port: refused (no reply) and nothing freed.
       const unpriv = rpc(w);
       await assert.rejects(
-        unpriv.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'alpha-r', state: 5, priv }, { timeoutMs: 300 }),
+        unpriv.call(
+          NLM4_VERS_DEF,
+          'NLMPROC4_NSM_NOTIFY',
+          { mon_name: 'alpha-r', state: 5, priv },
+          { timeoutMs: 300 },
+        ),
         (e: RpcError) => e.code === 'ERR_RPC_TIMEOUT',
       );
       unpriv.close();
       assert.equal(w.server.table.heldCount('alpha-r'), 1);
       // An unknown priv: ignored.
-      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'alpha-r', state: 5, priv: new Uint8Array(16) });
+      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', {
+        mon_name: 'alpha-r',
+        state: 5,
+        priv: new Uint8Array(16),
+      });
       assert.equal(w.server.table.heldCount('alpha-r'), 1);
       await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'alpha-r', state: 5, priv });
       assert.equal(w.server.table.heldCount('alpha-r'), 0);
@@ -221,7 +250,10 @@ describe('LockServer and LockClient over loopback', () => {
       // Two reboots in quick succession: both count.
       await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'alpha-r', state: 7, priv: priv2 });
       assert.equal(w.server.table.heldCount('alpha-r'), 0);
-      assert.equal((await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', { ...relock, state: 7 })).stat.stat, NLM4.GRANTED);
+      assert.equal(
+        (await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', { ...relock, state: 7 })).stat.stat,
+        NLM4.GRANTED,
+      );
       const priv3 = w.statd.privs.get('alpha-r')!;
       await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'alpha-r', state: 9, priv: priv3 });
       assert.equal(w.server.table.heldCount('alpha-r'), 0);
@@ -235,10 +267,16 @@ describe('LockServer and LockClient over loopback', () => {
   it('answers GARBAGE_ARGS to malformed and over-long arguments and keeps serving', async () => {
     const c = rpc(w);
     try {
-      await assert.rejects(c.call(RAW_DEF, 'LOCK', Uint8Array.of(1, 2, 3)), (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS');
+      await assert.rejects(
+        c.call(RAW_DEF, 'LOCK', Uint8Array.of(1, 2, 3)),
+        (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS',
+      );
       // cookie, then block = 7 (not a bool)
       const badBool = Buffer.concat([xdrString(enc('c')), Buffer.from([0, 0, 0, 7])]);
-      await assert.rejects(c.call(RAW_DEF, 'LOCK', badBool), (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS');
+      await assert.rejects(
+        c.call(RAW_DEF, 'LOCK', badBool),
+        (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS',
+      );
       // A 1025-byte file handle: over netobj's 1024.
       const args = (fh: Uint8Array, oh: Uint8Array) =>
         Buffer.concat([
@@ -251,8 +289,14 @@ describe('LockServer and LockClient over loopback', () => {
           Buffer.from([0, 0, 0, 0, 0, 0, 0, 3]),
         ]);
       const long = new Uint8Array(1025).fill(65);
-      await assert.rejects(c.call(RAW_DEF, 'LOCK', args(long, enc('o'))), (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS');
-      await assert.rejects(c.call(RAW_DEF, 'LOCK', args(enc('f'), long)), (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS');
+      await assert.rejects(
+        c.call(RAW_DEF, 'LOCK', args(long, enc('o'))),
+        (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS',
+      );
+      await assert.rejects(
+        c.call(RAW_DEF, 'LOCK', args(enc('f'), long)),
+        (e: RpcError) => e.code === 'ERR_RPC_GARBAGE_ARGS',
+      );
       // The same, well-formed: granted.
       assert.equal((await c.call(RAW_DEF, 'LOCK', args(enc('f-raw'), enc('o')))).stat.stat, NLM4.GRANTED);
       // A caller_name that cannot be a host name: refused.
@@ -261,7 +305,10 @@ describe('LockServer and LockClient over loopback', () => {
       const r2 = await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', lockArgs('../etc', 'f-long'));
       assert.equal(r2.stat.stat, NLM4.FAILED);
       await c.call(NLM4_VERS_DEF, 'NLMPROC4_NULL', undefined);
-      await c.call(NLM4_VERS_DEF, 'NLMPROC4_UNLOCK', { cookie: enc('u'), alock: lockArgs('host', 'f-raw').alock });
+      await c.call(NLM4_VERS_DEF, 'NLMPROC4_UNLOCK', {
+        cookie: enc('u'),
+        alock: lockArgs('host', 'f-raw').alock,
+      });
     } finally {
       c.close();
     }
@@ -270,10 +317,28 @@ describe('LockServer and LockClient over loopback', () => {
   it('serves version 3 with 32-bit offsets and shares', async () => {
     const c = rpc(w);
     try {
-      const alock = { caller_name: 'v3host', fh: enc('f-v3'), oh: enc('o'), svid: 9, l_offset: 10, l_len: 10 };
-      const r = await c.call(NLM_VERSX_DEF, 'NLM_LOCK', { cookie: enc('3'), block: false, exclusive: true, alock, reclaim: false, state: 1 });
+      const alock = {
+        caller_name: 'v3host',
+        fh: enc('f-v3'),
+        oh: enc('o'),
+        svid: 9,
+        l_offset: 10,
+        l_len: 10,
+      };
+      const r = await c.call(NLM_VERSX_DEF, 'NLM_LOCK', {
+        cookie: enc('3'),
+        block: false,
+        exclusive: true,
+        alock,
+        reclaim: false,
+        state: 1,
+      });
       assert.equal(r.stat.stat, 0);
-      const t = await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', { cookie: enc('t'), exclusive: false, alock: lockArgs('other', 'f-v3').alock });
+      const t = await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', {
+        cookie: enc('t'),
+        exclusive: false,
+        alock: lockArgs('other', 'f-v3').alock,
+      });
       assert.deepEqual(t.stat.stat === 1 && [t.stat.holder.l_offset, t.stat.holder.l_len], [10n, 10n]);
       await c.call(NLM_VERSX_DEF, 'NLM_UNLOCK', { cookie: enc('u'), alock });
       const share = (caller: string, mode: 0 | 1 | 2 | 3, access: 0 | 1 | 2 | 3) => ({
@@ -282,8 +347,16 @@ describe('LockServer and LockClient over loopback', () => {
         reclaim: false,
       });
       assert.equal((await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s1', 2, 1))).stat, 0);
-      assert.equal((await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s2', 0, 2))).stat, 1, 'write access vs deny write');
-      assert.equal((await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s2', 0, 1))).stat, 0, 'read access is fine');
+      assert.equal(
+        (await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s2', 0, 2))).stat,
+        1,
+        'write access vs deny write',
+      );
+      assert.equal(
+        (await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s2', 0, 1))).stat,
+        0,
+        'read access is fine',
+      );
       await c.call(NLM_VERSX_DEF, 'NLM_UNSHARE', share('s1', 2, 1));
       assert.equal((await c.call(NLM_VERSX_DEF, 'NLM_SHARE', share('s3', 0, 2))).stat, 0);
     } finally {
@@ -308,7 +381,11 @@ describe('LockServer and LockClient over loopback', () => {
     try {
       await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK_MSG', lockArgs('msghost', 'f-msg'));
       await until(() => results.length === 1, 2000, 'LOCK_RES');
-      await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST_MSG', { cookie: enc('t'), exclusive: true, alock: lockArgs('other', 'f-msg').alock });
+      await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST_MSG', {
+        cookie: enc('t'),
+        exclusive: true,
+        alock: lockArgs('other', 'f-msg').alock,
+      });
       await until(() => results.length === 2, 2000, 'TEST_RES');
       assert.deepEqual(results, [NLM4.GRANTED, 100 + NLM4.DENIED]);
     } finally {
@@ -323,7 +400,9 @@ describe('LockServer and LockClient over loopback', () => {
       const l = await c.call(NLM4_NSMD_DEF, 'NSMD_LOCKS', undefined);
       assert.equal(l.in_grace, false);
       assert.equal(l.total, l.entries.length);
-      assert.ok(l.entries.some((e) => e.caller_name === 'msghost' && new TextDecoder().decode(e.fh) === 'f-msg'));
+      assert.ok(
+        l.entries.some((e) => e.caller_name === 'msghost' && new TextDecoder().decode(e.fh) === 'f-msg'),
+      );
     } finally {
       c.close();
     }
@@ -336,8 +415,15 @@ describe('grace period', () => {
     const c = rpc(w);
     try {
       assert.ok(w.server.inGrace());
-      assert.equal((await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', lockArgs('g1', 'f-g'))).stat.stat, NLM4.DENIED_GRACE_PERIOD);
-      const t = await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', { cookie: enc('t'), exclusive: true, alock: lockArgs('g1', 'f-g').alock });
+      assert.equal(
+        (await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', lockArgs('g1', 'f-g'))).stat.stat,
+        NLM4.DENIED_GRACE_PERIOD,
+      );
+      const t = await c.call(NLM4_VERS_DEF, 'NLMPROC4_TEST', {
+        cookie: enc('t'),
+        exclusive: true,
+        alock: lockArgs('g1', 'f-g').alock,
+      });
       assert.equal(t.stat.stat, NLM4.DENIED_GRACE_PERIOD);
       const reclaim = lockArgs('g1', 'f-g', { reclaim: true });
       assert.equal((await c.call(NLM4_VERS_DEF, 'NLMPROC4_LOCK', reclaim)).stat.stat, NLM4.GRANTED);
@@ -393,7 +479,8 @@ describe('LockClient reclaims after a server reboot', () => {
     });
     const ap = await a.start();
     w.callbackPorts.set('127.0.0.30', ap.udp);
-    const b = await client(w, 'rb', '127.0.0.31');
+    const statdB = new FakeStatd(21);
+    const b = await client(w, 'rb', '127.0.0.31', 'udp', statdB);
     try {
       await a.lock('127.0.0.1', 'f-r1', { offset: 0n, length: 10n });
       await a.lock('127.0.0.1', 'f-r2', { shared: true });
@@ -406,18 +493,37 @@ describe('LockClient reclaims after a server reboot', () => {
       const w2 = await world({ grace: 90 });
       w.port = w2.port;
       w2.callbackPorts = w.callbackPorts;
-      (w2.server as unknown as { opts: { nlmPort: unknown } }).opts.nlmPort = async (addr: string) => w.callbackPorts.get(addr) ?? 0;
+      (w2.server as unknown as { opts: { nlmPort: unknown } }).opts.nlmPort = async (addr: string) =>
+        w.callbackPorts.get(addr) ?? 0;
       a.on('reclaimed', (l) => events.push(`reclaimed ${l.file}`));
       a.on('reboot', (s, st) => events.push(`reboot ${s} ${st}`));
       const cb = createClient({ host: '127.0.0.30', port: ap.udp, privileged: true, timeoutMs: 1000 });
-      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'srv', state: 13, priv: statdA.privs.get('127.0.0.1')! });
+      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', {
+        mon_name: 'srv',
+        state: 13,
+        priv: statdA.privs.get('127.0.0.1')!,
+      });
       await until(() => events.filter((e) => e.startsWith('reclaimed')).length === 2, 3000, 'reclaims');
-      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', { mon_name: 'srv', state: 13, priv: statdA.privs.get('127.0.0.1')! });
+      await cb.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', {
+        mon_name: 'srv',
+        state: 13,
+        priv: statdA.privs.get('127.0.0.1')!,
+      });
       cb.close();
-      assert.deepEqual(events.filter((e) => !e.startsWith('b ')).sort(), ['reboot 127.0.0.1 13', 'reclaimed f-r1', 'reclaimed f-r2']);
+      assert.deepEqual(events.filter((e) => !e.startsWith('b ')).sort(), [
+        'reboot 127.0.0.1 13',
+        'reclaimed f-r1',
+        'reclaimed f-r2',
+      ]);
       assert.equal(w2.server.table.heldCount('ra'), 2);
-      // B is told about the reboot by its own statd; here its waiting request is simply sent again.
-      (b as unknown as { waiters: Set<{ wake: () => void }> }).waiters.forEach((x) => x.wake());
+      // B's statd tells B too: its waiting request is sent again, and told to wait for the grace period.
+      const cbB = createClient({ host: '127.0.0.31', port: b.ports!.udp, privileged: true, timeoutMs: 1000 });
+      await cbB.call(NLM4_VERS_DEF, 'NLMPROC4_NSM_NOTIFY', {
+        mon_name: 'srv',
+        state: 13,
+        priv: statdB.privs.get('127.0.0.1')!,
+      });
+      cbB.close();
       await until(() => events.includes('b grace'), 3000, 'B told DENIED_GRACE_PERIOD');
       w2.clock.t += 91_000;
       await a.unlock('127.0.0.1', 'f-r1');

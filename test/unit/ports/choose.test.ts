@@ -71,7 +71,8 @@ describe('reserved ports for outgoing calls', () => {
 
   test('never a live IANA service, a blacklisted port, a used port, or the listen port', () => {
     const free = freeReservedPorts({ registry, blacklist, inUse: new Set([703]) });
-    for (const taken of [631, 993, 636, 873, 853, 776, 783, 703]) assert.ok(!free.includes(taken), `${taken}`);
+    for (const taken of [631, 993, 636, 873, 853, 776, 783, 703])
+      assert.ok(!free.includes(taken), `${taken}`);
     assert.ok(free.length > 100, `many candidates remain (${free.length})`);
     assert.ok(free.every((p) => p >= 600 && p <= 1023));
     for (const p of free) assert.equal(registry.assigned(p).length, 0, `${p} has no assignment`);
@@ -79,10 +80,20 @@ describe('reserved ports for outgoing calls', () => {
   });
 
   test('the whole reserved range on request; a ghost port only when not excluded', () => {
-    const free = freeReservedPorts({ registry, blacklist: new Set(), inUse: new Set(), low: 1, high: 1023, exclude: [] });
+    const free = freeReservedPorts({
+      registry,
+      blacklist: new Set(),
+      inUse: new Set(),
+      low: 1,
+      high: 1023,
+      exclude: [],
+    });
     assert.ok(free.some((p) => p < 600));
     assert.ok(free.includes(776), 'wpages is a ghost: allowed when not the listen port');
-    assert.throws(() => freeReservedPorts({ registry, blacklist, inUse: new Set(), low: 1000, high: 1024 }), RangeError);
+    assert.throws(
+      () => freeReservedPorts({ registry, blacklist, inUse: new Set(), low: 1000, high: 1024 }),
+      RangeError,
+    );
   });
 
   test('bindReservedPort skips ports in use and returns the socket', async () => {
@@ -118,7 +129,13 @@ describe('reserved ports for outgoing calls', () => {
 
   test('reservedPortChooser hands out safe ports in varying order, before and after a refresh', async () => {
     let now = 0;
-    const choose = reservedPortChooser({ registry, blacklist, inUse: new Set(), now: () => now, refreshMs: 1000 });
+    const choose = reservedPortChooser({
+      registry,
+      blacklist,
+      inUse: new Set(),
+      now: () => now,
+      refreshMs: 1000,
+    });
     const seen = new Set<number>();
     for (let i = 0; i < 5; i++) seen.add((await choose(async (p) => p)).port);
     now = 5000;

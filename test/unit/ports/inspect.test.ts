@@ -13,7 +13,13 @@ import type { RpcProgramLookup } from '../../../src/ports/rpc.js';
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'cli', 'main.js');
 const run = promisify(execFile);
 
-const listener = (proto: 'tcp' | 'udp', address: string, port: number, pid: number, command: string): Listener => ({
+const listener = (
+  proto: 'tcp' | 'udp',
+  address: string,
+  port: number,
+  pid: number,
+  command: string,
+): Listener => ({
   proto,
   family: address.includes(':') ? 6 : 4,
   address,
@@ -35,9 +41,14 @@ const scanOf =
   });
 
 const statdRpc: RpcProgramLookup = async (port) =>
-  port === 776 ? [{ prog: 100024, name: 'status', vers: [1] }] : [];
+  port === 776
+    ? [{ prog: 100024, name: 'status', vers: [1] }]
+    : port === 111
+      ? [{ prog: 100000, name: 'portmapper', vers: [2, 3, 4] }]
+      : [];
 
 const STATD = [
+  listener('udp', '0.0.0.0', 111, 500, 'rpcbind'),
   listener('tcp', '0.0.0.0', 776, 812, 'rpc.statd'),
   listener('tcp', '::', 776, 812, 'rpc.statd'),
   listener('udp', '0.0.0.0', 776, 812, 'rpc.statd'),
@@ -50,9 +61,22 @@ function assertPortReportShape(r: PortReport): void {
   assert.deepEqual(Object.keys(r.range).sort(), ['high', 'low', 'meaning', 'name']);
   assert.deepEqual(Object.keys(r.verdict).sort(), ['code', 'needsLook', 'text']);
   assert.deepEqual(Object.keys(r.rpcbind).sort(), ['asked', 'error', 'reachable']);
-  assert.deepEqual(Object.keys(r.visibility).sort(), ['cannotSee', 'processesRead', 'processesUnreadable', 'root']);
+  assert.deepEqual(Object.keys(r.visibility).sort(), [
+    'cannotSee',
+    'processesRead',
+    'processesUnreadable',
+    'root',
+  ]);
   for (const p of r.protocols) {
-    assert.deepEqual(Object.keys(p).sort(), ['listeners', 'port', 'proto', 'range', 'registry', 'rpc', 'verdict']);
+    assert.deepEqual(Object.keys(p).sort(), [
+      'listeners',
+      'port',
+      'proto',
+      'range',
+      'registry',
+      'rpc',
+      'verdict',
+    ]);
     for (const e of p.registry) {
       assert.deepEqual(Object.keys(e).sort(), [
         'assignee',
@@ -74,8 +98,19 @@ function assertPortReportShape(r: PortReport): void {
       ]);
     }
     for (const l of p.listeners) {
-      assert.deepEqual(Object.keys(l).sort(), ['address', 'family', 'inode', 'owner', 'port', 'processes', 'proto', 'uid', 'user']);
-      for (const x of l.processes) assert.deepEqual(Object.keys(x).sort(), ['cmdline', 'command', 'pid', 'uid', 'user']);
+      assert.deepEqual(Object.keys(l).sort(), [
+        'address',
+        'family',
+        'inode',
+        'owner',
+        'port',
+        'processes',
+        'proto',
+        'uid',
+        'user',
+      ]);
+      for (const x of l.processes)
+        assert.deepEqual(Object.keys(x).sort(), ['cmdline', 'command', 'pid', 'uid', 'user']);
     }
     for (const x of p.rpc) assert.deepEqual(Object.keys(x).sort(), ['name', 'prog', 'vers']);
   }
@@ -105,7 +140,10 @@ describe('inspectPort', () => {
     );
     assert.deepEqual(tcp.rpc, [{ prog: 100024, name: 'status', vers: [1] }]);
     assert.equal(r.verdict.code, 'squatter');
-    assert.equal(r.verdict.text, 'assigned to wpages, used by the Network Status Monitor (RPC 100024 status)');
+    assert.equal(
+      r.verdict.text,
+      'assigned to wpages, used by the Network Status Monitor (RPC 100024 status)',
+    );
     assert.deepEqual(r.rpcbind, { asked: true, reachable: true, error: null });
 
     const text = formatPortReport(r);
@@ -147,8 +185,23 @@ describe('inspectPort', () => {
     assert.match(formatPortReport(r), /rpcbind did not answer on 127\.0\.0\.1:111 \(RPC timeout\)/);
   });
 
+  test('rpcbind is not asked when nothing listens on udp port 111, and the report says so', async () => {
+    let asked = 0;
+    const r = await inspectPort(776, {
+      scan: scanOf(STATD.filter((l) => l.port !== 111)),
+      rpcLookup: async () => {
+        asked++;
+        return [];
+      },
+    });
+    assert.equal(asked, 0);
+    assert.deepEqual(r.rpcbind, { asked: false, reachable: false, error: 'nothing listens on udp port 111' });
+    assert.equal(r.verdict.code, 'squatter'); // by process name
+  });
+
   test('what cannot be seen is the last line of the text', async () => {
-    const line = 'cannot see: the processes of other users (3 of 13 processes not readable); run as root to see them';
+    const line =
+      'cannot see: the processes of other users (3 of 13 processes not readable); run as root to see them';
     const r = await inspectPort(22, { scan: scanOf([], line), rpcLookup: statdRpc });
     assert.equal(r.visibility.cannotSee, line);
     assert.equal(formatPortReport(r).trimEnd().split('\n').at(-1), line);
@@ -162,10 +215,17 @@ describe('inspectPort', () => {
 describe('inspectAll', () => {
   test('one entry per listened port and transport, counts for --audit', async () => {
     const r = await inspectAll({ scan: scanOf(STATD), rpcLookup: statdRpc });
-    assert.deepEqual(Object.keys(r).sort(), ['entries', 'needsLook', 'rpcbind', 'unexpectedWellKnown', 'visibility']);
+    assert.deepEqual(Object.keys(r).sort(), [
+      'entries',
+      'needsLook',
+      'rpcbind',
+      'unexpectedWellKnown',
+      'visibility',
+    ]);
     assert.deepEqual(
       r.entries.map((e) => [e.port, e.proto, e.verdict.code]),
       [
+        [111, 'udp', 'assigned-service-present'],
         [776, 'tcp', 'squatter'],
         [776, 'udp', 'squatter'],
         [993, 'tcp', 'unexpected-listener'],
@@ -179,7 +239,10 @@ describe('inspectAll', () => {
     assert.match(audit, /993\/tcp +unexpected-listener: assigned to imaps, but node \(pid 901\) listens/);
     const all = formatPortsReport(r, false);
     assert.match(all, /^PROTO +ADDRESS +PORT +RANGE +PID +COMMAND +USER +SERVICE +RPC +VERDICT$/m);
-    assert.match(all, /udp +0\.0\.0\.0 +776 +well-known +812 +rpc\.statd +statd +wpages +100024 status +squatter/);
+    assert.match(
+      all,
+      /udp +0\.0\.0\.0 +776 +well-known +812 +rpc\.statd +statd +wpages +100024 status +squatter/,
+    );
   });
 });
 

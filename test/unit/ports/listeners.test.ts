@@ -138,15 +138,23 @@ describe('small /proc parsers', () => {
     assert.equal(socketInodeOfLink('anon_inode:[eventpoll]'), null);
   });
   test('effective uid from /proc/<pid>/status', () => {
-    assert.equal(parseStatusUid('Name:\trpc.statd\nUid:\t0\t107\t107\t107\nGid:\t0\t65534\t65534\t65534\n'), 107);
+    assert.equal(
+      parseStatusUid('Name:\trpc.statd\nUid:\t0\t107\t107\t107\nGid:\t0\t65534\t65534\t65534\n'),
+      107,
+    );
     assert.equal(parseStatusUid('Name:\tx\n'), null);
   });
   test('/etc/passwd: first name of a uid wins; comments and bad lines skipped', () => {
-    const users = parsePasswd('root:x:0:0:root:/root:/bin/bash\n# c\nstatd:x:107:65534::/var/lib/nfs:/usr/sbin/nologin\ntoor:x:0:0::/:/bin/sh\nbad\n');
-    assert.deepEqual([...users], [
-      [0, 'root'],
-      [107, 'statd'],
-    ]);
+    const users = parsePasswd(
+      'root:x:0:0:root:/root:/bin/bash\n# c\nstatd:x:107:65534::/var/lib/nfs:/usr/sbin/nologin\ntoor:x:0:0::/:/bin/sh\nbad\n',
+    );
+    assert.deepEqual(
+      [...users],
+      [
+        [0, 'root'],
+        [107, 'statd'],
+      ],
+    );
   });
 });
 
@@ -183,7 +191,8 @@ describe('scanListeners over a /proc tree', () => {
     const scan = await scanListeners({ procRoot: root, passwdFile: passwd, endian: 'LE' });
     assert.equal(scan.cannotSee, null);
     assert.equal(scan.processesRead, 2);
-    const at = (proto: string, port: number) => scan.listeners.filter((l) => l.proto === proto && l.port === port);
+    const at = (proto: string, port: number) =>
+      scan.listeners.filter((l) => l.proto === proto && l.port === port);
     const shared = at('tcp', 7763)[0]!;
     assert.equal(shared.owner, 'process');
     assert.deepEqual(
@@ -203,6 +212,9 @@ describe('scanListeners over a /proc tree', () => {
     assert.equal(at('udp', 7766)[0]!.owner, 'unknown');
     // sorted by port
     const ports = scan.listeners.map((l) => l.port);
-    assert.deepEqual(ports, [...ports].sort((a, b) => a - b));
+    assert.deepEqual(
+      ports,
+      [...ports].sort((a, b) => a - b),
+    );
   });
 });

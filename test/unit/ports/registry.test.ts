@@ -114,7 +114,8 @@ describe('port ranges (RFC 6335 §6)', () => {
     [49152, 'dynamic'],
     [65535, 'dynamic'],
   ];
-  for (const [port, name] of cases) test(`${port} is ${name}`, () => assert.equal(portRange(port).name, name));
+  for (const [port, name] of cases)
+    test(`${port} is ${name}`, () => assert.equal(portRange(port).name, name));
   test('each range says what it means', () => {
     assert.match(portRange(1023).meaning, /root or CAP_NET_BIND_SERVICE/);
     assert.match(portRange(1024).meaning, /any process may bind/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRpcNames } from '../../../src/rpcbind/rpcent.js';
 import { lookupFromDump, type PmapMapping, programsOnPort, rpcProgramName } from '../../../src/ports/rpc.js';
+import { parseRpcNames } from '../../../src/rpcbind/rpcent.js';
 
 // What Debian's rpcbind answers to PMAPPROC_DUMP with rpc.statd on 776 and a kernel lockd.
 const DUMP: PmapMapping[] = [
@@ -22,8 +22,12 @@ describe('RPC programs on a port', () => {
 
   test('groups versions per program and keeps only the transport asked', () => {
     assert.deepEqual(programsOnPort(DUMP, 776, 'udp', names), [{ prog: 100024, name: 'status', vers: [1] }]);
-    assert.deepEqual(programsOnPort(DUMP, 111, 'tcp', names), [{ prog: 100000, name: 'portmapper', vers: [2, 3, 4] }]);
-    assert.deepEqual(programsOnPort(DUMP, 111, 'udp', names), [{ prog: 100000, name: 'portmapper', vers: [2] }]);
+    assert.deepEqual(programsOnPort(DUMP, 111, 'tcp', names), [
+      { prog: 100000, name: 'portmapper', vers: [2, 3, 4] },
+    ]);
+    assert.deepEqual(programsOnPort(DUMP, 111, 'udp', names), [
+      { prog: 100000, name: 'portmapper', vers: [2] },
+    ]);
     assert.deepEqual(programsOnPort(DUMP, 40001, 'tcp', names), []);
   });
 

@@ -10,7 +10,10 @@ const proc = (pid: number, command: string, cmdline = command): ProcessInfo => (
   uid: 0,
   user: 'root',
 });
-const held = (...processes: ProcessInfo[]): Pick<Listener, 'owner' | 'processes'> => ({ owner: 'process', processes });
+const held = (...processes: ProcessInfo[]): Pick<Listener, 'owner' | 'processes'> => ({
+  owner: 'process',
+  processes,
+});
 const kernel: Pick<Listener, 'owner' | 'processes'> = { owner: 'kernel', processes: [] };
 const hidden: Pick<Listener, 'owner' | 'processes'> = { owner: 'hidden', processes: [] };
 const STATUS = { prog: 100024, name: 'status', vers: [1] };
@@ -178,7 +181,13 @@ const CASES: Case[] = [
 describe('judgePort', () => {
   for (const c of CASES) {
     test(c.name, () => {
-      const v = judgePort({ port: c.port, proto: 'tcp', assigned: c.assigned, listeners: c.listeners, rpc: c.rpc });
+      const v = judgePort({
+        port: c.port,
+        proto: 'tcp',
+        assigned: c.assigned,
+        listeners: c.listeners,
+        rpc: c.rpc,
+      });
       assert.equal(v.code, c.code);
       assert.equal(v.needsLook, c.needsLook);
       if (typeof c.text === 'string') assert.equal(v.text, c.text);
@@ -189,7 +198,10 @@ describe('judgePort', () => {
   test('the most urgent verdict of a port wins', () => {
     const v = (code: VerdictCode) => ({ code, text: code, needsLook: false });
     assert.equal(mostUrgent([v('assigned-idle'), v('squatter')]).code, 'squatter');
-    assert.equal(mostUrgent([v('assigned-service-present'), v('unexpected-listener')]).code, 'unexpected-listener');
+    assert.equal(
+      mostUrgent([v('assigned-service-present'), v('unexpected-listener')]).code,
+      'unexpected-listener',
+    );
     assert.equal(mostUrgent([v('unassigned-idle'), v('assigned-idle')]).code, 'assigned-idle');
   });
 });

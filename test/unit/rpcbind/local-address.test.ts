@@ -26,7 +26,11 @@ describe('local address for a caller (rpcbind address merging)', () => {
     assert.equal(localAddressFor('192.0.2.14', false, '0.0.0.0', 4, ifaces), '192.0.2.7');
     assert.equal(localAddressFor('192.0.2.17', false, '0.0.0.0', 4, ifaces), undefined);
     assert.equal(localAddressFor('fd00:199::5', false, '::', 6, ifaces), 'fd00:199::1');
-    assert.equal(localAddressFor('fe80::2', false, '::', 6, ifaces), undefined, 'scoped addresses are not given out');
+    assert.equal(
+      localAddressFor('fe80::2', false, '::', 6, ifaces),
+      undefined,
+      'scoped addresses are not given out',
+    );
   });
   test('a family the caller did not come from: interface of that family on its network, if any', () => {
     assert.equal(localAddressFor('10.199.0.2', false, '10.199.0.1', 6, ifaces), undefined);

@@ -20,10 +20,11 @@ async function silentPort(): Promise<{ port: number; close: () => void }> {
   return { port: s.address().port, close: () => s.close() };
 }
 
-const ours = <T extends { prog: number }>(regs: T[], prog: number): T[] => regs.filter((r) => r.prog === prog);
+const ours = <T extends { prog: number }>(regs: T[], prog: number): T[] =>
+  regs.filter((r) => r.prog === prog);
 
 describe('registerService', () => {
-  test("system: v4 SET on udp, tcp, udp6, tcp6 for each version; unregister removes them all", async () => {
+  test('system: v4 SET on udp, tcp, udp6, tcp6 for each version; unregister removes them all', async () => {
     const { server, port } = await startSystem();
     const c = new RpcbindClient({ port, timeoutMs: 2000 });
     try {
@@ -67,7 +68,14 @@ describe('registerService', () => {
     try {
       assert.equal(await c.pmapSet({ prog: 300101, vers: 1, prot: 'udp', port: 999 }), true);
       assert.equal(await c.set({ prog: 300101, vers: 1, netid: 'tcp6', addr: '::.3.231' }), true);
-      const reg = await registerService({ prog: 300101, vers: [1], udpPort: 5000, mode: 'system', rpcbindPort: port, ipv6: false });
+      const reg = await registerService({
+        prog: 300101,
+        vers: [1],
+        udpPort: 5000,
+        mode: 'system',
+        rpcbindPort: port,
+        ipv6: false,
+      });
       assert.deepEqual(
         ours(await c.dump(), 300101).map((r) => `${r.netid} ${r.addr}`),
         ['udp 0.0.0.0.19.136'],
@@ -109,7 +117,13 @@ describe('registerService', () => {
   test('auto: the system rpcbind when one answers NULL', async () => {
     const { server, port } = await startSystem();
     try {
-      const reg = await registerService({ prog: 300103, vers: [1], udpPort: 7000, rpcbindPort: port, probeTimeoutMs: 1000 });
+      const reg = await registerService({
+        prog: 300103,
+        vers: [1],
+        udpPort: 7000,
+        rpcbindPort: port,
+        probeTimeoutMs: 1000,
+      });
       assert.equal(reg.mode, 'system');
       assert.equal(reg.server, undefined);
       assert.equal(server.table.lookup(300103, 1, 'udp')?.addr, '0.0.0.0.27.88');
@@ -152,8 +166,16 @@ describe('registerService', () => {
     const quiet = await silentPort();
     try {
       await assert.rejects(
-        registerService({ prog: 300106, vers: [1], udpPort: 1, mode: 'system', rpcbindPort: quiet.port, timeoutMs: 300 }),
-        (err: Error & { code?: string }) => err.code === 'ERR_RPCBIND_UNAVAILABLE' && /300106/.test(err.message),
+        registerService({
+          prog: 300106,
+          vers: [1],
+          udpPort: 1,
+          mode: 'system',
+          rpcbindPort: quiet.port,
+          timeoutMs: 300,
+        }),
+        (err: Error & { code?: string }) =>
+          err.code === 'ERR_RPCBIND_UNAVAILABLE' && /300106/.test(err.message),
       );
     } finally {
       quiet.close();

@@ -53,10 +53,22 @@ describe('rpcinfo -p formatting', () => {
   // Lines as Debian's rpcinfo -p printed them (cat -A showed no trailing blanks on unnamed rows).
   test('columns are those of rpcinfo -p', () => {
     assert.equal(PMAP_HEADER, '   program vers proto   port  service');
-    assert.equal(formatPmapLine({ prog: 100000, vers: 4, prot: 6, port: 111 }, names), '    100000    4   tcp    111  portmapper');
-    assert.equal(formatPmapLine({ prog: 100024, vers: 1, prot: 17, port: 776 }, names), '    100024    1   udp    776  status');
-    assert.equal(formatPmapLine({ prog: 300000, vers: 1, prot: 17, port: 2049 }, names), '    300000    1   udp   2049');
-    assert.equal(formatPmapLine({ prog: 1, vers: 12, prot: 33, port: 65535 }, names), '         1   12    33  65535');
+    assert.equal(
+      formatPmapLine({ prog: 100000, vers: 4, prot: 6, port: 111 }, names),
+      '    100000    4   tcp    111  portmapper',
+    );
+    assert.equal(
+      formatPmapLine({ prog: 100024, vers: 1, prot: 17, port: 776 }, names),
+      '    100024    1   udp    776  status',
+    );
+    assert.equal(
+      formatPmapLine({ prog: 300000, vers: 1, prot: 17, port: 2049 }, names),
+      '    300000    1   udp   2049',
+    );
+    assert.equal(
+      formatPmapLine({ prog: 1, vers: 12, prot: 33, port: 65535 }, names),
+      '         1   12    33  65535',
+    );
   });
   test('an empty list says so', () => {
     assert.equal(formatPmapDump([], names), 'No remote programs registered.\n');

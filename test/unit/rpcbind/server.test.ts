@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { PMAPVERS_DEF, RPCBVERS4_DEF, RPCBVERS_DEF } from '../../../src/proto/rpcb_prot.js';
+import { PMAPVERS_DEF, RPCBVERS_DEF, RPCBVERS4_DEF } from '../../../src/proto/rpcb_prot.js';
 import { createClient, RpcError } from '../../../src/rpc/index.js';
 import { RpcbindClient } from '../../../src/rpcbind/client.js';
 import { RpcbindServer, UDP_REPLY_LIMIT } from '../../../src/rpcbind/server.js';
@@ -73,7 +73,8 @@ describe('embedded rpcbind with our client on loopback', () => {
     try {
       await assert.rejects(
         raw.call({ ...PMAPVERS_DEF, vers: 5 }, 'PMAPPROC_NULL', undefined),
-        (err: unknown) => err instanceof RpcError && err.code === 'ERR_RPC_PROG_MISMATCH' && err.low === 2 && err.high === 4,
+        (err: unknown) =>
+          err instanceof RpcError && err.code === 'ERR_RPC_PROG_MISMATCH' && err.low === 2 && err.high === 4,
       );
     } finally {
       raw.close();
@@ -84,7 +85,9 @@ describe('embedded rpcbind with our client on loopback', () => {
     const c = client();
     assert.equal(await c.pmapSet({ prog: 300001, vers: 1, prot: 'udp', port: 1234 }), true);
     const regs = (await c.dump({ version: 3 })).filter((r) => r.prog === 300001);
-    assert.deepEqual(regs, [{ prog: 300001, vers: 1, netid: 'udp', addr: '0.0.0.0.4.210', owner: 'unknown' }]);
+    assert.deepEqual(regs, [
+      { prog: 300001, vers: 1, netid: 'udp', addr: '0.0.0.0.4.210', owner: 'unknown' },
+    ]);
     assert.equal(await c.pmapGetPort(300001, 1, 'udp'), 1234);
     assert.equal(await c.pmapGetPort(300001, 1, 'tcp'), 0);
     assert.equal(await c.pmapUnset(300001, 1), true);
@@ -107,19 +110,27 @@ describe('embedded rpcbind with our client on loopback', () => {
     assert.equal(await c.set(e), true);
     assert.equal(await c.set(e), true);
     assert.equal(await c.set({ ...e, addr: '0.0.0.0.4.2' }), false);
-    assert.equal(await c.pmapSet({ prog: 300003, vers: 1, prot: 'udp', port: 1025 }), true, 'v2 SET of the same mapping');
+    assert.equal(
+      await c.pmapSet({ prog: 300003, vers: 1, prot: 'udp', port: 1025 }),
+      true,
+      'v2 SET of the same mapping',
+    );
     assert.equal(await c.pmapSet({ prog: 300003, vers: 1, prot: 'udp', port: 1026 }), false);
     assert.equal(await c.pmapSet({ prog: 300003, vers: 1, prot: 99, port: 1026 }), false);
     assert.equal(await c.set({ prog: 300003, vers: 2, netid: 'udp', addr: 'garbage' }), false);
     assert.equal(await c.set({ prog: 300003, vers: 2, netid: 'udp', addr: '::1.0.1' }), false);
     assert.equal(await c.set({ prog: 300003, vers: 2, netid: 'tcp6', addr: '' }), false);
     assert.equal(await c.set({ prog: 300003, vers: 2, netid: 'x'.repeat(33), addr: '0.0.0.0.0.1' }), false);
-    assert.equal(await c.set({ prog: 300003, vers: 2, netid: 'local', addr: '/run/x.sock' }), true, 'other netids keep their address as text');
+    assert.equal(
+      await c.set({ prog: 300003, vers: 2, netid: 'local', addr: '/run/x.sock' }),
+      true,
+      'other netids keep their address as text',
+    );
     assert.equal(await c.unset(300003, 1), true);
     assert.equal(await c.unset(300003, 2), true);
   });
 
-  test('UNSET of what is not registered answers true; rpcbind\'s own entries cannot be removed remotely', async () => {
+  test("UNSET of what is not registered answers true; rpcbind's own entries cannot be removed remotely", async () => {
     const c = client();
     assert.equal(await c.unset(399999, 1), true);
     assert.equal(await c.pmapUnset(399999, 1), true);
@@ -131,7 +142,12 @@ describe('embedded rpcbind with our client on loopback', () => {
   test('GETADDR: exact version first, else another version; GETVERSADDR only the exact one', async () => {
     const c = client();
     assert.equal(await c.set({ prog: 300004, vers: 3, netid: 'udp', addr: '0.0.0.0.1.1' }), true);
-    assert.deepEqual(await c.getAddr(300004, 3, 'udp'), { uaddr: '127.0.0.1.1.1', host: '127.0.0.1', port: 257, family: 4 });
+    assert.deepEqual(await c.getAddr(300004, 3, 'udp'), {
+      uaddr: '127.0.0.1.1.1',
+      host: '127.0.0.1',
+      port: 257,
+      family: 4,
+    });
     assert.equal((await c.getAddr(300004, 0, 'udp'))?.port, 257, 'version 0: what rpcinfo -u asks for');
     assert.equal(await c.getAddr(300004, 3, 'tcp'), null);
     assert.equal(await c.getAddr(300005, 3, 'udp'), null);
@@ -139,9 +155,15 @@ describe('embedded rpcbind with our client on loopback', () => {
     try {
       const args = { r_prog: 300004, r_vers: 4, r_netid: 'udp', r_addr: '', r_owner: '' };
       assert.equal(await raw.call(RPCBVERS4_DEF, 'RPCBPROC_GETVERSADDR', args), '');
-      assert.equal(await raw.call(RPCBVERS4_DEF, 'RPCBPROC_GETVERSADDR', { ...args, r_vers: 3 }), '127.0.0.1.1.1');
+      assert.equal(
+        await raw.call(RPCBVERS4_DEF, 'RPCBPROC_GETVERSADDR', { ...args, r_vers: 3 }),
+        '127.0.0.1.1.1',
+      );
       // An empty netid means the netid of the transport asked over.
-      assert.equal(await raw.call(RPCBVERS_DEF, 'RPCBPROC_GETADDR', { ...args, r_netid: '' }), '127.0.0.1.1.1');
+      assert.equal(
+        await raw.call(RPCBVERS_DEF, 'RPCBPROC_GETADDR', { ...args, r_netid: '' }),
+        '127.0.0.1.1.1',
+      );
     } finally {
       raw.close();
     }
@@ -178,7 +200,13 @@ describe('embedded rpcbind with our client on loopback', () => {
     const owner = 'unknown';
     const n = 400;
     for (let i = 0; i < n; i++) {
-      server.table.set({ prog: 310000 + i, vers: 1, netid: 'udp', addr: `0.0.0.0.${i >> 8}.${i & 0xff}`, owner });
+      server.table.set({
+        prog: 310000 + i,
+        vers: 1,
+        netid: 'udp',
+        addr: `0.0.0.0.${i >> 8}.${i & 0xff}`,
+        owner,
+      });
     }
     try {
       const all = await c.dump();
@@ -190,7 +218,10 @@ describe('embedded rpcbind with our client on loopback', () => {
       const { rpcblist_ptr } = await import('../../../src/proto/rpcb_prot.js');
       const bytes = encode(rpcblist_ptr, fromRegistrations(udp)).length;
       assert.ok(bytes + 24 <= UDP_REPLY_LIMIT, `UDP reply ${bytes + 24} bytes`);
-      assert.ok(bytes + 24 + 56 > UDP_REPLY_LIMIT, 'and it is filled up to the limit (one more entry takes 56 bytes)');
+      assert.ok(
+        bytes + 24 + 56 > UDP_REPLY_LIMIT,
+        'and it is filled up to the limit (one more entry takes 56 bytes)',
+      );
       assert.equal((await c.pmapDump()).length, 6 + n);
       assert.equal((await client('udp').pmapDump()).length, 6 + n, '20 bytes an entry: 406 fit');
     } finally {

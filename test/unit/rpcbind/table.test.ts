@@ -50,7 +50,8 @@ describe('registration table', () => {
 
   test("UNSET with netid '' removes every netid of prog/vers, only that version", () => {
     const t = new RegistrationTable();
-    for (const n of ['udp', 'tcp', 'udp6', 'tcp6']) t.set(reg(7, 1, n, n.endsWith('6') ? '::.0.7' : '0.0.0.0.0.7'));
+    for (const n of ['udp', 'tcp', 'udp6', 'tcp6'])
+      t.set(reg(7, 1, n, n.endsWith('6') ? '::.0.7' : '0.0.0.0.0.7'));
     t.set(reg(7, 2, 'udp', '0.0.0.0.0.8'));
     assert.deepEqual(t.unset(7, 1, '', 'unknown'), { removed: 4 });
     assert.deepEqual(
@@ -112,7 +113,10 @@ describe('registration table', () => {
     assert.equal(reachableUaddr(reg(1, 1, 'udp', '0.0.0.0.3.8'), local), '10.199.0.1.3.8');
     assert.equal(reachableUaddr(reg(1, 1, 'tcp6', '::.3.8'), local), 'fd00:199::1.3.8');
     assert.equal(reachableUaddr(reg(1, 1, 'udp', '10.0.0.5.3.8'), local), '10.0.0.5.3.8');
-    assert.equal(reachableUaddr(reg(1, 1, 'udp', '0.0.0.0.3.8'), () => undefined), '0.0.0.0.3.8');
+    assert.equal(
+      reachableUaddr(reg(1, 1, 'udp', '0.0.0.0.3.8'), () => undefined),
+      '0.0.0.0.3.8',
+    );
     assert.equal(reachableUaddr(reg(1, 1, 'local', '/run/x.sock'), local), '/run/x.sock');
     assert.equal(reachableUaddr(reg(1, 1, 'udp', 'garbage'), local), 'garbage');
   });

@@ -22,7 +22,9 @@ export function rec(monName: string, privByte = 0, id: MyId = LOCKD): MonitorRec
 /** Records as sorted, comparable plain values. */
 export function plain(recs: MonitorRecord[]): string[] {
   return recs
-    .map((r) => `${r.monName}|${r.myName}|${r.prog}|${r.vers}|${r.proc}|${Buffer.from(r.priv).toString('hex')}`)
+    .map(
+      (r) => `${r.monName}|${r.myName}|${r.prog}|${r.vers}|${r.proc}|${Buffer.from(r.priv).toString('hex')}`,
+    )
     .sort();
 }
 
@@ -81,7 +83,10 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
       await s.addMonitor(rec('a', 1));
       await s.addMonitor(rec('a', 2, other));
       await s.addMonitor(rec('a', 3, proc24));
-      assert.deepEqual(plain((await reload(f, s)).monitors), plain([rec('a', 1), rec('a', 2, other), rec('a', 3, proc24)]));
+      assert.deepEqual(
+        plain((await reload(f, s)).monitors),
+        plain([rec('a', 1), rec('a', 2, other), rec('a', 3, proc24)]),
+      );
     });
 
     it('removeMonitor removes only that record and says whether there was one', async () => {
@@ -120,7 +125,10 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
       await s.moveMonitorsToNotify();
       const snap = await reload(f, s);
       assert.deepEqual(snap.monitors, []);
-      assert.deepEqual(plain(snap.notify), plain([rec('a', 7), rec('a', 8, other), rec('b', 1), rec('c', 1)]));
+      assert.deepEqual(
+        plain(snap.notify),
+        plain([rec('a', 7), rec('a', 8, other), rec('b', 1), rec('c', 1)]),
+      );
     });
 
     it('moveMonitorsToNotify of nothing is fine', async () => {
@@ -170,7 +178,21 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
 
     it('refuses names that would escape the directory, hide a file or break a line', async () => {
       const s = await fresh();
-      const bad = ['', '.', '..', '../etc', 'a/b', '/abs', 'a\0b', '.hidden', 'a b', 'a\nb', 'a\tb', 'é€', 'x'.repeat(256)];
+      const bad = [
+        '',
+        '.',
+        '..',
+        '../etc',
+        'a/b',
+        '/abs',
+        'a\0b',
+        '.hidden',
+        'a b',
+        'a\nb',
+        'a\tb',
+        'é€',
+        'x'.repeat(256),
+      ];
       for (const name of bad) {
         await assert.rejects(s.addMonitor(rec(name)), isCode('ERR_STORE_NAME'), JSON.stringify(name));
         await assert.rejects(s.removeMonitor(name, LOCKD), isCode('ERR_STORE_NAME'), JSON.stringify(name));
@@ -180,16 +202,30 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
         await assert.rejects(s.addMonitor(rec('ok', 0, { ...LOCKD, myName })), isCode('ERR_STORE_NAME'));
         await assert.rejects(s.removeAllMonitors({ ...LOCKD, myName }), isCode('ERR_STORE_NAME'));
       }
-      await assert.rejects(s.addMonitor({ ...rec('ok'), priv: new Uint8Array(15) }), isCode('ERR_STORE_VALUE'));
-      await assert.rejects(s.addMonitor(rec('ok', 0, { ...LOCKD, prog: 2 ** 32 })), isCode('ERR_STORE_VALUE'));
+      await assert.rejects(
+        s.addMonitor({ ...rec('ok'), priv: new Uint8Array(15) }),
+        isCode('ERR_STORE_VALUE'),
+      );
+      await assert.rejects(
+        s.addMonitor(rec('ok', 0, { ...LOCKD, prog: 2 ** 32 })),
+        isCode('ERR_STORE_VALUE'),
+      );
       await assert.rejects(s.setState(1.5, null), isCode('ERR_STORE_VALUE'));
       assert.deepEqual((await reload(f, s)).monitors, []);
     });
 
     it('keeps names with any other byte, non-UTF-8 included', async () => {
       const s = await fresh();
-      const names = ['\u00e9\u00ff\u0080', 'x\u0085y\u00a0z', 'a.b-c_d:e', '::ffff:10.0.0.1', 'x'.repeat(255), '\u0001ctl'];
-      for (const [i, n] of names.entries()) await s.addMonitor(rec(n, i, { ...LOCKD, myName: `\u00fe${n.slice(0, 5)}` }));
+      const names = [
+        '\u00e9\u00ff\u0080',
+        'x\u0085y\u00a0z',
+        'a.b-c_d:e',
+        '::ffff:10.0.0.1',
+        'x'.repeat(255),
+        '\u0001ctl',
+      ];
+      for (const [i, n] of names.entries())
+        await s.addMonitor(rec(n, i, { ...LOCKD, myName: `\u00fe${n.slice(0, 5)}` }));
       const snap = await reload(f, s);
       assert.deepEqual(
         plain(snap.monitors),
@@ -206,7 +242,8 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
       const results = await Promise.all(calls);
       assert.deepEqual(results.slice(300, 334), Array(34).fill(true));
       const expected = [];
-      for (let i = 0; i < 100; i++) if (i === 0 || i % 3 !== 0) expected.push(rec(`h${i}`, i === 0 ? 42 : 200 + i));
+      for (let i = 0; i < 100; i++)
+        if (i === 0 || i % 3 !== 0) expected.push(rec(`h${i}`, i === 0 ? 42 : 200 + i));
       assert.deepEqual(plain((await reload(f, s)).monitors), plain(expected));
     });
 

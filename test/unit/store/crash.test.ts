@@ -34,7 +34,9 @@ interface Round {
 /** Runs the child until `killAfterMs` after it is ready, then SIGKILLs it. */
 function runChild(dir: string, seed: number, killAfterMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CHILD, dir, String(seed)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const calls = new Map<number, Call>();
     const order: Call[] = [];
     let rest = '';
@@ -100,7 +102,9 @@ after(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-it(`keeps every acknowledged change through ${KILLS} kill -9s of a writer`, { timeout: BUDGET_MS + 30_000 }, async () => {
+it(`keeps every acknowledged change through ${KILLS} kill -9s of a writer`, {
+  timeout: BUDGET_MS + 30_000,
+}, async () => {
   const dir = fs.mkdtempSync(join(tmpdir(), 'nsmd-crash-'));
   dirs.push(dir);
   let known = new Map<string, Value>([['state', '0']]); // verified state before the round
@@ -118,7 +122,10 @@ it(`keeps every acknowledged change through ${KILLS} kill -9s of a writer`, { ti
     assert.deepEqual(warnings, [], 'a file in the directory did not parse');
     for (const name of fs.readdirSync(join(dir, 'sm'), { encoding: 'latin1' })) {
       if (name.startsWith('.')) continue;
-      assert.ok(parseRecordFile(fs.readFileSync(join(dir, 'sm', name), 'latin1')), `sm/${name} does not parse`);
+      assert.ok(
+        parseRecordFile(fs.readFileSync(join(dir, 'sm', name), 'latin1')),
+        `sm/${name} does not parse`,
+      );
     }
     // Per key: the calls touching it in call order; the disk must show the value after the last
     // acknowledged one or after a later one (in flight when killed); the store applies in order.
@@ -152,5 +159,7 @@ it(`keeps every acknowledged change through ${KILLS} kill -9s of a writer`, { ti
   }
   assert.ok(kills >= 20, `only ${kills} kills within the time budget`);
   assert.ok(acked > 1000, `only ${acked} acknowledged calls`);
-  process.stderr.write(`crash test: ${kills} kills, ${acked} acknowledged calls checked, ${inFlightSeen} in flight\n`);
+  process.stderr.write(
+    `crash test: ${kills} kills, ${acked} acknowledged calls checked, ${inFlightSeen} in flight\n`,
+  );
 });

@@ -59,7 +59,9 @@ describe('FsStore on a full disk', { skip: noMount }, () => {
     assert.equal(full.length, added);
 
     // Concurrent calls while full: all refused, nothing changed in memory or on disk.
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.addMonitor(rec(`late${i}`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => s.addMonitor(rec(`late${i}`))),
+    );
     assert.ok(results.every((r) => r.status === 'rejected' && ioError('ENOSPC')(r.reason)));
     // Replacing a line needs a new file too: refused, the old one stays whole.
     await assert.rejects(s.addMonitor(rec('h0', 9)), ioError('ENOSPC'));

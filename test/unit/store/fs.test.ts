@@ -61,13 +61,17 @@ runStoreConformance('FsStore', {
 });
 
 describe('FsStore: nfs-utils layout', () => {
-  it('reads a directory as rpc.statd writes it, and writes the same bytes', { skip: !isLE && 'x86 fixture' }, async () => {
+  it('reads a directory as rpc.statd writes it, and writes the same bytes', {
+    skip: !isLE && 'x86 fixture',
+  }, async () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, 'sm'));
     fs.mkdirSync(join(dir, 'sm.bak'));
     // Lines as Debian's rpc.statd 2.6.2 wrote them for SM_MON from the kernel's lockd.
-    const first = '0100007f 000186b5 00000004 00000010 00000000000000000000000000000000 127.0.0.10 127.0.0.1\n';
-    const second = '0100007f 000186b5 00000004 00000010 abababababababababababababababab 127.0.0.10 otherlockd\n';
+    const first =
+      '0100007f 000186b5 00000004 00000010 00000000000000000000000000000000 127.0.0.10 127.0.0.1\n';
+    const second =
+      '0100007f 000186b5 00000004 00000010 abababababababababababababababab 127.0.0.10 otherlockd\n';
     fs.writeFileSync(join(dir, 'sm', '127.0.0.10'), first + second);
     fs.writeFileSync(join(dir, 'sm.bak', 'peer'), line('peer', 'me'));
     fs.writeFileSync(join(dir, 'state'), Buffer.from([0x07, 0, 0, 0]));
@@ -83,7 +87,8 @@ describe('FsStore: nfs-utils layout', () => {
     const me = { myName: '127.0.0.1', prog: 100021, vers: 4, proc: 16 };
     // A new caller for the same host: one more line, the others untouched.
     await s.addMonitor({ monName: '127.0.0.10', ...me, vers: 3, priv: new Uint8Array(16).fill(1) });
-    const third = '0100007f 000186b5 00000003 00000010 01010101010101010101010101010101 127.0.0.10 127.0.0.1\n';
+    const third =
+      '0100007f 000186b5 00000003 00000010 01010101010101010101010101010101 127.0.0.10 127.0.0.1\n';
     assert.equal(fs.readFileSync(join(dir, 'sm', '127.0.0.10'), 'latin1'), first + second + third);
     // SM_MON again with a new priv: the line is replaced in place.
     await s.addMonitor({ monName: '127.0.0.10', ...me, priv: new Uint8Array(16).fill(0xcd) });
@@ -172,7 +177,10 @@ describe('FsStore: nfs-utils layout', () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, 'sm'));
     fs.mkdirSync(join(dir, 'sm.bak'));
-    fs.writeFileSync(join(dir, 'sm.bak', 'a'), line('a', 'old') + line('a', 'client.example', '11'.repeat(16)));
+    fs.writeFileSync(
+      join(dir, 'sm.bak', 'a'),
+      line('a', 'old') + line('a', 'client.example', '11'.repeat(16)),
+    );
     const s = await open(dir);
     await s.addMonitor(rec('a', 0x22));
     await s.addMonitor(rec('b', 0x33));
@@ -228,7 +236,10 @@ describe('FsStore: nfs-utils layout', () => {
     await s.addMonitor(rec('server', 9)); // replaced where it is, no second file
     assert.deepEqual(names(join(dir, 'sm')), ['server.example.com']);
     assert.equal(await s.removeMonitor('10.0.0.5', LOCKD), true);
-    assert.equal(fs.readFileSync(join(dir, 'sm', 'server.example.com'), 'latin1'), line('server', undefined, '09'.repeat(16)));
+    assert.equal(
+      fs.readFileSync(join(dir, 'sm', 'server.example.com'), 'latin1'),
+      line('server', undefined, '09'.repeat(16)),
+    );
     assert.equal(await s.removeMonitor('server', LOCKD), true);
     assert.deepEqual(names(join(dir, 'sm')), []);
     await s.close();
@@ -237,7 +248,10 @@ describe('FsStore: nfs-utils layout', () => {
   it('a repeated record in a file counts once, the last line winning', async () => {
     const dir = tempDir();
     fs.mkdirSync(join(dir, 'sm'), { recursive: true });
-    fs.writeFileSync(join(dir, 'sm', 'a'), line('a', undefined, '01'.repeat(16)) + line('a', undefined, '02'.repeat(16)));
+    fs.writeFileSync(
+      join(dir, 'sm', 'a'),
+      line('a', undefined, '01'.repeat(16)) + line('a', undefined, '02'.repeat(16)),
+    );
     const snap = await loadOnce(dir);
     assert.deepEqual(plain(snap.monitors), plain([rec('a', 2)]));
   });
@@ -253,7 +267,9 @@ describe('FsStore: nfs-utils layout', () => {
     assert.ok(st.dirSyncs - before.dirSyncs < 50, `dir syncs ${st.dirSyncs - before.dirSyncs} for 500 calls`);
     // 200 callers of one host in one turn: far fewer writes than calls.
     const b2 = s.stats();
-    await Promise.all(Array.from({ length: 200 }, (_, i) => s.addMonitor(rec('shared', 1, { ...LOCKD, myName: `c${i}` }))));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => s.addMonitor(rec('shared', 1, { ...LOCKD, myName: `c${i}` }))),
+    );
     st = s.stats();
     assert.ok(st.fileWrites - b2.fileWrites <= 5, `${st.fileWrites - b2.fileWrites} writes`);
     await s.close();
@@ -306,7 +322,10 @@ describe('FsStore: opening', () => {
     const s = new FsStore({ dir, readOnly: true });
     assert.deepEqual(await s.load(), { state: 0, bootId: null, monitors: [], notify: [] });
     assert.deepEqual(names(dir), []);
-    await assert.rejects(s.addMonitor(rec('a')), (e) => e instanceof StoreError && e.code === 'ERR_STORE_STATE');
+    await assert.rejects(
+      s.addMonitor(rec('a')),
+      (e) => e instanceof StoreError && e.code === 'ERR_STORE_STATE',
+    );
     await s.close();
   });
 

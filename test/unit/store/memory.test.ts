@@ -15,7 +15,10 @@ describe('MemoryStore', () => {
     await s.load();
     await s.addMonitor(rec('a', 1));
     s.injectFault('ERR_STORE_IO');
-    await assert.rejects(s.addMonitor(rec('b', 1)), (e) => e instanceof StoreError && e.code === 'ERR_STORE_IO');
+    await assert.rejects(
+      s.addMonitor(rec('b', 1)),
+      (e) => e instanceof StoreError && e.code === 'ERR_STORE_IO',
+    );
     await assert.rejects(s.removeMonitor('a', LOCKD));
     await assert.rejects(s.setState(3, 'x'));
     s.injectFault(null);

@@ -17,11 +17,21 @@ describe('record line', () => {
     assert.equal(LOOPBACK_FIELD, le ? '0100007f' : '7f000001');
   });
 
-  it('formats and parses the line rpc.statd writes for the kernel lockd', { skip: !le && 'little-endian vector' }, () => {
+  it('formats and parses the line rpc.statd writes for the kernel lockd', {
+    skip: !le && 'little-endian vector',
+  }, () => {
     // callback address 127.0.0.1, prog 100021 (0x186b5), vers 4, proc 16, priv 16 zero bytes,
     // mon_name, my_name
-    const line = '0100007f 000186b5 00000004 00000010 00000000000000000000000000000000 127.0.0.10 127.0.0.1\n';
-    const rec = { monName: '127.0.0.10', myName: '127.0.0.1', prog: 100021, vers: 4, proc: 16, priv: new Uint8Array(16) };
+    const line =
+      '0100007f 000186b5 00000004 00000010 00000000000000000000000000000000 127.0.0.10 127.0.0.1\n';
+    const rec = {
+      monName: '127.0.0.10',
+      myName: '127.0.0.1',
+      prog: 100021,
+      vers: 4,
+      proc: 16,
+      priv: new Uint8Array(16),
+    };
     assert.equal(formatRecordLine(rec), line);
     const parsed = parseRecordLine(line.slice(0, -1));
     assert.ok(parsed);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import ts from 'typescript';
 import { compile, parse, XdrgenError } from '../../../src/xdr/gen/index.js';
 import { decode, encode, XdrError, XdrReader } from '../../../src/xdr/index.js';
 import { load, ROOT } from './helpers.js';
@@ -31,7 +33,7 @@ describe('xdrgen: errors name the line and column', () => {
     compileError('struct s { quadruple q; };', 1, 12, /quadruple .* not supported/);
     compileError('struct s { struct { int a; } inner; };', 1, 19, /inline struct needs a name/);
     compileError('program P { version V { int F(int, int) = 1; } = 1; } = 1;', 1, 34, /one argument/);
-    compileError('enum e { A };', 1, 12, /every enum member needs a value/);
+    compileError('enum ec { A };', 1, 13, /every enum member needs a value/);
     compileError('struct int { int a; };', 1, 8, /keyword 'int'/);
     compileError('union u switch (int d) { default: void; };', 1, 26, /expected 'case'/);
     compileError('const N = 0x1g;', 1, 11, /bad number/);
@@ -43,14 +45,29 @@ describe('xdrgen: errors name the line and column', () => {
     compileError('struct s { int a; int a; };', 1, 23, /member 'a' appears twice/);
     compileError('struct s { int a[-1]; };', 1, 16, /not an unsigned 32-bit number/);
     compileError('struct s { s inner; };', 1, 14, /contains itself/);
-    compileError('enum e { A = 1, B = 2 };\nunion u switch (e d) {\n  case 3: void;\n};', 3, 3, /case 3 is not a value of enum e/);
-    compileError('union u switch (int d) {\n  case 1: void;\n  case 1: void;\n};', 3, 3, /case 1 appears twice/);
+    compileError(
+      'enum ec { A = 1, B = 2 };\nunion u switch (ec d) {\n  case 3: void;\n};',
+      3,
+      3,
+      /case 3 is not a value of enum ec/,
+    );
+    compileError(
+      'union u switch (int d) {\n  case 1: void;\n  case 1: void;\n};',
+      3,
+      3,
+      /case 1 appears twice/,
+    );
     compileError('union u switch (int d) { case 1: int d; };', 1, 38, /names the discriminant/);
-    compileError('union u switch (string d<>) { case 1: void; };', 1, 26, /discriminant must be/);
+    compileError('union u switch (string d<>) { case 1: void; };', 1, 24, /discriminant must be/);
     compileError('struct v { int a; };', 1, 8, /'v' cannot name a type/);
     compileError('struct delete { int a; };', 1, 8, /'delete' cannot name a type/);
-    compileError('enum e { encode = 1 };', 1, 10, /would hide the enum's codec/);
-    compileError('program P { version V { void A(void) = 1; void B(void) = 1; } = 1; } = 9;', 1, 48, /procedure number 1 appears twice/);
+    compileError('enum ec { encode = 1 };', 1, 11, /would hide the enum's codec/);
+    compileError(
+      'program P { version V { void A(void) = 1; void B(void) = 1; } = 1; } = 9;',
+      1,
+      48,
+      /procedure number 1 appears twice/,
+    );
     compileError('%import nothing useful', 1, 1, /'%import' line must read/);
   });
 });
@@ -162,7 +179,9 @@ describe('xdrgen: every construct, run', () => {
   it('typedefs of arrays, opaque and string keep their bounds', () => {
     rt(m.ints, [1, -2, 3, 4]);
     assert.throws(() => encode(m.ints, [1, 2, 3, 4, 5]), { code: 'ERR_XDR_LIMIT' });
-    assert.throws(() => decode(m.ints, Buffer.from(`00000005${'00000000'.repeat(5)}`, 'hex')), { code: 'ERR_XDR_LIMIT' });
+    assert.throws(() => decode(m.ints, Buffer.from(`00000005${'00000000'.repeat(5)}`, 'hex')), {
+      code: 'ERR_XDR_LIMIT',
+    });
     assert.equal(rt(m.hash, Uint8Array.of(1, 2, 3)).toString('hex'), '01020300');
     rt(m.name, '12345678');
     assert.throws(() => encode(m.name, '123456789'), { code: 'ERR_XDR_LIMIT' });
@@ -182,7 +201,9 @@ describe('xdrgen: every construct, run', () => {
     assert.equal(rt(m.u_int, { k: 1, one: 7 }).toString('hex'), '0000000100000007');
     rt(m.u_int, { k: -1, neg: 'x' });
     assert.equal(rt(m.u_int, { k: 42, other: Uint8Array.of(9) }).toString('hex'), '0000002a0000000109000000');
-    assert.throws(() => decode(m.u_int, Buffer.from('000000070000000300000000', 'hex')), { code: 'ERR_XDR_LIMIT' });
+    assert.throws(() => decode(m.u_int, Buffer.from('000000070000000300000000', 'hex')), {
+      code: 'ERR_XDR_LIMIT',
+    });
   });
   it('unions on bool and unsigned int; a value with no arm is refused', () => {
     rt(m.u_bool, { flag: true, n: 'ok' });
@@ -212,7 +233,8 @@ describe('xdrgen: every construct, run', () => {
     const r = new XdrReader(b, 0, b.length, 200);
     assert.deepEqual(m.tree.decode(r), deep);
     let shallow: any = null;
-    for (let i = 0; i < 10; i++) shallow = { v: i, left: shallow, right: { v: -i - 1, left: null, right: null } };
+    for (let i = 0; i < 10; i++)
+      shallow = { v: i, left: shallow, right: { v: -i - 1, left: null, right: null } };
     rt(m.tree, shallow);
     let n: any = { kids: [] };
     for (let i = 0; i < 63; i++) n = { kids: [n, { kids: [] }] };
@@ -263,12 +285,40 @@ describe('xdrgen: output', () => {
     assert.ok(out.includes('// #include <rpc/rpc.h>'));
     assert.ok(out.includes('/** bound used by name */\nexport const MAXN = 4;'));
     assert.ok(out.includes('/** Colours. */\nexport type color = 1 | 2 | -3;'));
-    assert.ok(out.includes('export const TESTPROG = 0x20000001;') || out.includes('export const TESTPROG = 536870913;'));
+    assert.ok(
+      out.includes('export const TESTPROG = 0x20000001;') ||
+        out.includes('export const TESTPROG = 536870913;'),
+    );
     assert.ok(out.includes('r.arrayLength(MAXN, 4)'), 'bounds use the constant and the element size');
     assert.ok(out.endsWith('} as const satisfies ProgramDef;\n'));
   });
+  it('type-checks under strict TypeScript with no unused names', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-tsc-'));
+    const file = path.join(dir, 'kitchen.mts');
+    const runtime = path.join(ROOT, 'src/xdr/index.js');
+    writeFileSync(file, compile(KITCHEN, { file: 'kitchen.x', runtime }));
+    const program = ts.createProgram([file], {
+      strict: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      noFallthroughCasesInSwitch: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [path.join(ROOT, 'node_modules/@types')],
+    });
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    assert.deepEqual(problems, []);
+  });
   it('%import lines are copied to the imports and their names are types', () => {
-    const out = compile("%import { status } from './sm_inter.js';\nstruct s { status st<2>; };", { file: 'a.x' });
+    const out = compile("%import { status } from './sm_inter.js';\nstruct s { status st<2>; };", {
+      file: 'a.x',
+    });
     assert.ok(out.split('\n').slice(0, 4).includes("import { status } from './sm_inter.js';"));
     assert.ok(out.includes('status.decode(r)'));
     assert.ok(out.includes('r.arrayLength(2, 0)'), 'an imported type has no known minimum size');

@@ -43,8 +43,14 @@ function throwsXdr(fn: () => unknown, code: XdrErrorCode, offset?: number): void
 
 describe('XDR integers (RFC 4506 §4.1-4.5)', () => {
   it('int is big-endian two’s complement', () => {
-    assert.equal(written((w) => w.int(-2)), 'fffffffe');
-    assert.equal(written((w) => w.int(0x7fffffff)), '7fffffff');
+    assert.equal(
+      written((w) => w.int(-2)),
+      'fffffffe',
+    );
+    assert.equal(
+      written((w) => w.int(0x7fffffff)),
+      '7fffffff',
+    );
     assert.equal(new XdrReader(bytes('80000000')).int(), -0x80000000);
   });
   it('int and unsigned int refuse values out of range or not integers', () => {
@@ -52,12 +58,21 @@ describe('XDR integers (RFC 4506 §4.1-4.5)', () => {
     throwsXdr(() => written((w) => w.int(1.5)), 'ERR_XDR_VALUE');
     throwsXdr(() => written((w) => w.uint(-1)), 'ERR_XDR_VALUE');
     throwsXdr(() => written((w) => w.uint(2 ** 32)), 'ERR_XDR_VALUE');
-    assert.equal(written((w) => w.uint(0xffffffff)), 'ffffffff');
+    assert.equal(
+      written((w) => w.uint(0xffffffff)),
+      'ffffffff',
+    );
     assert.equal(new XdrReader(bytes('ffffffff')).uint(), 0xffffffff);
   });
   it('hyper and unsigned hyper are 64-bit bigints', () => {
-    assert.equal(written((w) => w.hyper(-1n)), 'ffffffffffffffff');
-    assert.equal(written((w) => w.uhyper(0xffffffffffffffffn)), 'ffffffffffffffff');
+    assert.equal(
+      written((w) => w.hyper(-1n)),
+      'ffffffffffffffff',
+    );
+    assert.equal(
+      written((w) => w.uhyper(0xffffffffffffffffn)),
+      'ffffffffffffffff',
+    );
     assert.equal(new XdrReader(bytes('ffffffffffffffff')).hyper(), -1n);
     assert.equal(new XdrReader(bytes('8000000000000000')).uhyper(), 1n << 63n);
     throwsXdr(() => written((w) => w.uhyper(1n << 64n)), 'ERR_XDR_VALUE');
@@ -65,7 +80,10 @@ describe('XDR integers (RFC 4506 §4.1-4.5)', () => {
     throwsXdr(() => written((w) => w.hyper(1n << 63n)), 'ERR_XDR_VALUE');
   });
   it('bool is 0 or 1; anything else is refused where it stands', () => {
-    assert.equal(written((w) => w.bool(true)), '00000001');
+    assert.equal(
+      written((w) => w.bool(true)),
+      '00000001',
+    );
     const r = new XdrReader(bytes('00000000 00000002'));
     assert.equal(r.bool(), false);
     throwsXdr(() => r.bool(), 'ERR_XDR_VALUE', 4);
@@ -80,8 +98,14 @@ describe('XDR integers (RFC 4506 §4.1-4.5)', () => {
 
 describe('XDR floating point (§4.6, §4.7)', () => {
   it('float and double are IEEE 754 big-endian', () => {
-    assert.equal(written((w) => w.float(1)), '3f800000');
-    assert.equal(written((w) => w.double(-2)), 'c000000000000000');
+    assert.equal(
+      written((w) => w.float(1)),
+      '3f800000',
+    );
+    assert.equal(
+      written((w) => w.double(-2)),
+      'c000000000000000',
+    );
     assert.equal(new XdrReader(bytes('3fc00000')).float(), 1.5);
     assert.ok(Number.isNaN(new XdrReader(bytes('7ff8000000000000')).double()));
     assert.equal(decode(xdrDouble, encode(xdrDouble, Number.NEGATIVE_INFINITY)), Number.NEGATIVE_INFINITY);
@@ -90,7 +114,10 @@ describe('XDR floating point (§4.6, §4.7)', () => {
 
 describe('XDR opaque and string (§4.9-4.11)', () => {
   it('fixed opaque is padded with zeros to a multiple of four', () => {
-    assert.equal(written((w) => w.fixedOpaque(Uint8Array.of(1, 2, 3, 4, 5), 5)), '0102030405000000');
+    assert.equal(
+      written((w) => w.fixedOpaque(Uint8Array.of(1, 2, 3, 4, 5), 5)),
+      '0102030405000000',
+    );
     throwsXdr(() => written((w) => w.fixedOpaque(Uint8Array.of(1), 2)), 'ERR_XDR_VALUE');
     const r = new XdrReader(bytes('0102030405000000'));
     assert.deepEqual([...r.fixedOpaque(5)], [1, 2, 3, 4, 5]);
@@ -126,7 +153,10 @@ describe('XDR opaque and string (§4.9-4.11)', () => {
     const all = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
     const wire = encode(xdrString, all);
     assert.equal(wire.length, 4 + 256);
-    assert.deepEqual([...wire.subarray(4)], Array.from({ length: 256 }, (_, i) => i));
+    assert.deepEqual(
+      [...wire.subarray(4)],
+      Array.from({ length: 256 }, (_, i) => i),
+    );
     assert.equal(decode(xdrString, wire), all);
     // A mon_name with a Latin-1 byte that is not valid UTF-8 (0xe9) comes back byte for byte.
     const name = decode(xdrString, bytes('00000004 68e97465'));
@@ -146,7 +176,11 @@ describe('XDR opaque and string (§4.9-4.11)', () => {
 describe('XDR arrays and optional-data (§4.12, §4.13, §4.19)', () => {
   it('array lengths are checked against the maximum and against the bytes left per item', () => {
     assert.equal(new XdrReader(bytes('00000002 00000001 00000002')).arrayLength(2, 4), 2);
-    throwsXdr(() => new XdrReader(bytes('00000003 00000001 00000002 00000003')).arrayLength(2, 4), 'ERR_XDR_LIMIT', 0);
+    throwsXdr(
+      () => new XdrReader(bytes('00000003 00000001 00000002 00000003')).arrayLength(2, 4),
+      'ERR_XDR_LIMIT',
+      0,
+    );
     // 2 items of at least 8 bytes cannot fit in 8 bytes.
     throwsXdr(() => new XdrReader(bytes('00000002 00000001 00000002')).arrayLength(5, 8), 'ERR_XDR_SHORT', 0);
     throwsXdr(() => new XdrReader(bytes('ffffffff')).arrayLength(0xffffffff, 4), 'ERR_XDR_SHORT', 0);
@@ -181,7 +215,8 @@ describe('XDR top-level values', () => {
   it('short input says how much was needed', () => {
     assert.throws(
       () => decode(xdrHyper, bytes('000000')),
-      (err: unknown) => err instanceof XdrError && err.code === 'ERR_XDR_SHORT' && /need 8 bytes, 3 left/.test(err.message),
+      (err: unknown) =>
+        err instanceof XdrError && err.code === 'ERR_XDR_SHORT' && /need 8 bytes, 3 left/.test(err.message),
     );
   });
   it('a reader can decode a window of a larger buffer', () => {
@@ -192,7 +227,10 @@ describe('XDR top-level values', () => {
     throwsXdr(() => r.int(), 'ERR_XDR_SHORT', 8);
   });
   it('built-in codecs round-trip', () => {
-    const cases: [unknown, { encode: (w: XdrWriter, v: never) => void; decode: (r: XdrReader) => unknown }][] = [
+    const cases: [
+      unknown,
+      { encode: (w: XdrWriter, v: never) => void; decode: (r: XdrReader) => unknown },
+    ][] = [
       [-7, xdrInt],
       [4000000000, xdrUint],
       [-(2n ** 63n), xdrHyper],
