@@ -193,8 +193,7 @@ export class LockServer {
     this.closed = true;
     for (const t of this.unmonitorTimers.values()) clearTimeout(t);
     for (const t of this.grantTimers) clearTimeout(t);
-    if (this.ports && this.opts.register !== false)
-      await unregisterNlm(this.opts.rpcbindPort).catch(() => {});
+    await this.registration?.unregister();
     await this.rpc.close();
     if (this.ownStatd) this.statd?.close();
   }

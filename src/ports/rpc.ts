@@ -95,7 +95,7 @@ export interface RpcbindProgramLookupOptions {
   timeoutMs?: number;
 }
 
-/** Asks this host's rpcbind (portmap v2 PMAPPROC_DUMP, RFC 1833 §3.2) once, with the project's rpcbind client. */
+/** Asks this host's rpcbind (portmap v2 PMAPPROC_DUMP, RFC 1833 §3.2) once, with the rpcbind client of src/rpcbind. */
 export function rpcbindProgramLookup(opts: RpcbindProgramLookupOptions = {}): RpcProgramLookup {
   return lookupFromDump({
     dump: async () => {

@@ -48,8 +48,11 @@ async function waitReady(t: FuzzTarget, child: ChildProcess, log: () => string):
  * Starts the embedded rpcbind, `nsmd serve` and (when `lockd` is true) `nsmd lockd` on loopback
  * ports, each as its own process, with a fresh state directory.
  */
-export async function startDaemons(opts: { lockd?: boolean } = {}): Promise<LiveDaemons> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'nsmd-fuzz-'));
+export async function startDaemons(
+  opts: { lockd?: boolean; stateDir?: string; serveArgs?: string[] } = {},
+): Promise<LiveDaemons> {
+  const ownDir = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'nsmd-fuzz-')));
   const children: ChildProcess[] = [];
   let errText = '';
   const run = (args: string[]) => {
@@ -70,7 +73,7 @@ export async function startDaemons(opts: { lockd?: boolean } = {}): Promise<Live
         if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }
     }
-    await rm(stateDir, { recursive: true, force: true });
+    if (ownDir) await rm(stateDir, { recursive: true, force: true });
   };
   try {
     const rpcbindPort = await freePort();
@@ -105,6 +108,7 @@ export async function startDaemons(opts: { lockd?: boolean } = {}): Promise<Live
       'root',
       '--log-format',
       'json',
+      ...(opts.serveArgs ?? []),
     ]);
     await waitReady(nsmTarget, nsm, () => errText);
 

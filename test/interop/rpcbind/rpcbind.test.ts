@@ -84,7 +84,10 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
       });
       assert.equal(set, true);
       assert.ok(rows(await ok(rpcinfo(deb, ['-p', '127.0.0.1']))).includes('300300 1 udp 4242'));
-      assert.equal(await op(deb, { op: 'client', host: '127.0.0.1', method: 'pmapUnset', args: [300300, 1] }), true);
+      assert.equal(
+        await op(deb, { op: 'client', host: '127.0.0.1', method: 'pmapUnset', args: [300300, 1] }),
+        true,
+      );
       assert.ok(!rows(await ok(rpcinfo(deb, ['-p', '127.0.0.1']))).some((r) => r.startsWith('300300 ')));
     });
 
@@ -149,7 +152,11 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
     test('getPort finds rpc.statd through portmap v2 (IPv4) and rpcbind v3 GETADDR (IPv6)', async () => {
       for (const host of [deb.ipv4, deb.ipv6!]) {
         for (const proto of ['udp', 'tcp']) {
-          assert.equal(await op(cli, { op: 'getPort', host, prog: 100024, vers: 1, proto }), 32765, `${host} ${proto}`);
+          assert.equal(
+            await op(cli, { op: 'getPort', host, prog: 100024, vers: 1, proto }),
+            32765,
+            `${host} ${proto}`,
+          );
         }
         assert.equal(await op(cli, { op: 'getPort', host, prog: 100021, vers: 4, proto: 'udp' }), 0);
       }
@@ -182,7 +189,9 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
     test('Debian rpcinfo -p and rpcinfo -u HOST portmapper work against it', async () => {
       const expected = [
         '   program vers proto   port  service',
-        ...['tcp', 'udp'].flatMap((p) => [4, 3, 2].map((v) => `    100000    ${v}   ${p}    111  portmapper`)),
+        ...['tcp', 'udp'].flatMap((p) =>
+          [4, 3, 2].map((v) => `    100000    ${v}   ${p}    111  portmapper`),
+        ),
         '',
       ].join('\n');
       assert.equal(await ok(rpcinfo(emb, ['-p', '127.0.0.1'])), expected);
@@ -192,23 +201,41 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
       assert.equal(await ok(rpcinfo(cli, ['-u', emb.ipv4, 'portmapper'])), ready);
       assert.equal(await ok(rpcinfo(cli, ['-t', emb.ipv6!, 'portmapper'])), ready);
       // rpcinfo without -p asks for the v3/v4 list: IPv6 entries and the owner column.
-      assert.match(await ok(rpcinfo(cli, [emb.ipv4])), /100000\s+4\s+tcp6\s+::\.0\.111\s+portmapper\s+superuser/);
+      assert.match(
+        await ok(rpcinfo(cli, [emb.ipv4])),
+        /100000\s+4\s+tcp6\s+::\.0\.111\s+portmapper\s+superuser/,
+      );
     });
 
     test('Debian rpc.statd started next to it registers with it and is reachable through it', async () => {
-      assert.ok(!existsSync(join(emb.runDir, 'rpcbind.sock')), 'no rpcbind socket: libtirpc must use 127.0.0.1:111');
+      assert.ok(
+        !existsSync(join(emb.runDir, 'rpcbind.sock')),
+        'no rpcbind socket: libtirpc must use 127.0.0.1:111',
+      );
       embStatd = await startStatd(emb, { port: 32767, outgoingPort: 32768 });
       const listed = rows(await ok(rpcinfo(emb, ['-p', '127.0.0.1'])));
       assert.ok(listed.includes('100024 1 udp 32767'));
       assert.ok(listed.includes('100024 1 tcp 32767'));
-      assert.equal(await ok(rpcinfo(cli, ['-u', emb.ipv4, 'status'])), 'program 100024 version 1 ready and waiting\n');
-      assert.equal(await ok(rpcinfo(cli, ['-t', emb.ipv6!, 'status', '1'])), 'program 100024 version 1 ready and waiting\n');
+      assert.equal(
+        await ok(rpcinfo(cli, ['-u', emb.ipv4, 'status'])),
+        'program 100024 version 1 ready and waiting\n',
+      );
+      assert.equal(
+        await ok(rpcinfo(cli, ['-t', emb.ipv6!, 'status', '1'])),
+        'program 100024 version 1 ready and waiting\n',
+      );
       const v4 = await ok(rpcinfo(emb, ['127.0.0.1']));
       for (const netid of ['udp', 'tcp', 'udp6', 'tcp6']) {
         assert.match(v4, new RegExp(`100024\\s+1\\s+${netid}\\s+\\S+\\.127\\.255\\s+status`), netid);
       }
-      assert.equal(await op(cli, { op: 'getPort', host: emb.ipv6, prog: 100024, vers: 1, proto: 'tcp' }), 32767);
-      assert.equal(await ok(emb.execNsmd(['rpcinfo', '-p', '127.0.0.1'])), await ok(rpcinfo(emb, ['-p', '127.0.0.1'])));
+      assert.equal(
+        await op(cli, { op: 'getPort', host: emb.ipv6, prog: 100024, vers: 1, proto: 'tcp' }),
+        32767,
+      );
+      assert.equal(
+        await ok(emb.execNsmd(['rpcinfo', '-p', '127.0.0.1'])),
+        await ok(rpcinfo(emb, ['-p', '127.0.0.1'])),
+      );
     });
 
     test('GETADDR from another host gives the address on the network it came from', async () => {
@@ -216,7 +243,13 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
         await op(cli, { op: 'client', host: emb.ipv4, method: 'getAddr', args: [100000, 2, 'udp'] }),
         { uaddr: `${emb.ipv4}.0.111`, host: emb.ipv4, port: 111, family: 4 },
       );
-      const v6 = await op(cli, { op: 'client', host: emb.ipv6, transport: 'tcp', method: 'getAddr', args: [100000, 4, 'tcp6'] });
+      const v6 = await op(cli, {
+        op: 'client',
+        host: emb.ipv6,
+        transport: 'tcp',
+        method: 'getAddr',
+        args: [100000, 4, 'tcp6'],
+      });
       assert.equal(v6.uaddr, `${emb.ipv6}.0.111`);
     });
 
@@ -232,12 +265,21 @@ describe('rpcbind interop with Debian peers', { skip }, () => {
         }),
         false,
       );
-      assert.equal(await op(cli, { op: 'client', host: emb.ipv4, method: 'unset', args: [100024, 1, ''] }), false);
+      assert.equal(
+        await op(cli, { op: 'client', host: emb.ipv4, method: 'unset', args: [100024, 1, ''] }),
+        false,
+      );
       await rpcbind.waitForOutput(/refused SET of program 300400 version 1 from 10\.199\.0\.3/);
-      assert.ok(rows(await ok(rpcinfo(emb, ['-p', '127.0.0.1']))).includes('100024 1 udp 32767'), 'statd still there');
+      assert.ok(
+        rows(await ok(rpcinfo(emb, ['-p', '127.0.0.1']))).includes('100024 1 udp 32767'),
+        'statd still there',
+      );
       assert.equal(await op(emb, { op: 'client', host: '127.0.0.1', method: 'pmapSet', args: [reg] }), true);
       assert.ok(rows(await ok(rpcinfo(cli, ['-p', emb.ipv4]))).includes('300400 1 udp 5000'));
-      assert.equal(await op(emb, { op: 'client', host: '::1', method: 'pmapUnset', args: [300400, 1] }), true);
+      assert.equal(
+        await op(emb, { op: 'client', host: '::1', method: 'pmapUnset', args: [300400, 1] }),
+        true,
+      );
     });
 
     test('rpc.statd unregisters from it on SIGTERM; nsmd rpcbind exits 0 on SIGTERM', async () => {

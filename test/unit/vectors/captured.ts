@@ -12,7 +12,7 @@ export interface CapturedVector {
   def: ProgramDef;
   /** Procedure name in def.procs. */
   proc: string;
-  /** Expected header fields: xid, prog/vers/proc of a call; acceptStat (and low/high) of a reply. */
+  /** Expected header fields: xid, prog/vers/proc of a call; acceptStat (and low/high) or the denial of a reply. */
   header: {
     xid: number;
     prog?: number;
@@ -21,6 +21,10 @@ export interface CapturedVector {
     acceptStat?: number;
     low?: number;
     high?: number;
+    /** 1 for MSG_DENIED replies, with rejectStat and authStat. */
+    replyStat?: number;
+    rejectStat?: number;
+    authStat?: number;
   };
   /** Expected arguments or results; lists (optional-data chains) are given as arrays of their items. */
   body?: unknown;

@@ -57,11 +57,15 @@ function runVector(v: CapturedVector): void {
   } else {
     const { header, bodyOffset } = decodeReplyHeader(msg);
     assert.equal(header.xid, v.header.xid);
-    assert.equal(header.replyStat, 0, 'accepted');
-    if (header.replyStat !== 0) return;
-    assert.equal(header.acceptStat, v.header.acceptStat);
+    assert.equal(header.replyStat, v.header.replyStat ?? 0);
     encodeReplyHeader(w, header);
-    if (header.acceptStat === 2) {
+    if (header.replyStat === 1) {
+      assert.equal(header.rejectStat, v.header.rejectStat);
+      if (header.rejectStat === 1) assert.equal(header.authStat, v.header.authStat);
+      assert.equal(bodyOffset, msg.length, 'nothing after the denial');
+    } else if (header.acceptStat !== v.header.acceptStat) {
+      assert.fail(`accept_stat ${header.acceptStat}, expected ${v.header.acceptStat}`);
+    } else if (header.acceptStat === 2) {
       assert.deepEqual({ low: header.low, high: header.high }, { low: v.header.low, high: v.header.high });
       assert.equal(bodyOffset, msg.length, 'nothing after mismatch_info');
     } else if (header.acceptStat === 0) {
@@ -76,7 +80,7 @@ function runVector(v: CapturedVector): void {
     assert.deepEqual(frameRecord(again), bytes, 're-framed record is byte-identical');
   // round trip of the body alone: decode(encode(x)) = x, and the encoding is what was captured
   const body = v.kind === 'call' ? procDef.args : procDef.res;
-  if (v.kind === 'call' || v.header.acceptStat === 0) {
+  if (v.kind === 'call' || (v.header.replyStat !== 1 && v.header.acceptStat === 0)) {
     const start = v.kind === 'call' ? decodeCallHeader(msg).bodyOffset : decodeReplyHeader(msg).bodyOffset;
     const value = body.decode(new XdrReader(msg, start));
     const enc = encode(body, value);

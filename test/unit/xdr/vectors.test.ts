@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as nlm from '../../../src/proto/nlm_prot.js';
 import * as rpcb from '../../../src/proto/rpcb_prot.js';
 import * as sm from '../../../src/proto/sm_inter.js';
-import { decode, encode, type XdrCodec } from '../../../src/xdr/index.js';
+import { type ArgsOf, decode, encode, type ResOf, type XdrCodec } from '../../../src/xdr/index.js';
 import { hex } from './helpers.js';
 
 /** Byte vectors written from the specs, each byte group annotated; every one runs decode, encode, round trip. */
@@ -211,4 +211,34 @@ describe('annotated byte vectors', () => {
       });
     });
   }
+});
+
+describe('procedure tables', () => {
+  it('carry the argument and result types of each procedure', () => {
+    const args: ArgsOf<typeof sm.SM_VERS_DEF.procs.SM_STAT> = { mon_name: 'peer' };
+    const res: ResOf<typeof nlm.NLM4_VERS_DEF.procs.NLMPROC4_TEST> = {
+      cookie: new Uint8Array(0),
+      stat: { stat: nlm.nlm4_stats.NLM4_GRANTED },
+    };
+    const port: ResOf<typeof rpcb.PMAPVERS_DEF.procs.PMAPPROC_GETPORT> = 111;
+    // @ts-expect-error: the arguments of SM_STAT are an sm_name, not a number
+    const wrong: ArgsOf<typeof sm.SM_VERS_DEF.procs.SM_STAT> = 1;
+    // @ts-expect-error: a denied TEST result must say who holds the lock
+    const noHolder: ResOf<typeof nlm.NLM4_VERS_DEF.procs.NLMPROC4_TEST> = { cookie: new Uint8Array(0), stat: { stat: 1 } };
+    assert.deepEqual([args, res.stat, port, wrong, noHolder.cookie.length], [{ mon_name: 'peer' }, { stat: 0 }, 111, 1, 0]);
+  });
+  it('hold the numbers of the programs, versions and procedures', () => {
+    assert.deepEqual(
+      [sm.SM_VERS_DEF.prog, sm.SM_VERS_DEF.vers, sm.SM_VERS_DEF.procs.SM_NOTIFY.proc],
+      [100024, 1, 6],
+    );
+    assert.deepEqual([nlm.NLM4_VERS_DEF.prog, nlm.NLM4_VERS_DEF.vers], [100021, 4]);
+    assert.deepEqual(
+      Object.values(nlm.NLM4_VERS_DEF.procs).map((p) => p.proc),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23],
+    );
+    assert.deepEqual([rpcb.PMAPVERS_DEF.vers, rpcb.RPCBVERS_DEF.vers, rpcb.RPCBVERS4_DEF.vers], [2, 3, 4]);
+    assert.equal(rpcb.RPCBVERS4_DEF.procs.RPCBPROC_GETADDRLIST.proc, 11);
+    assert.equal(nlm.nlm4_stats.NLM4_DENIED_GRACE_PERIOD, 4);
+  });
 });
