@@ -571,3 +571,9 @@ export function parseRange(text: string): LockRange {
   if (end < offset || end > OFFSET_MAX) throw new NlmError('ERR_NLM_ARGS', `bad range '${text}'`);
   return { offset, length: end === OFFSET_MAX ? 0n : lengthOf(offset, end) };
 }
+
+/** A range for people: "[0-99]", "[100-eof]". */
+export function describeRange(r: LockRange): string {
+  const { start, end } = rangeOf(r.offset, r.length);
+  return `[${start}-${end === OFFSET_MAX ? 'eof' : end}]`;
+}

@@ -785,12 +785,12 @@ export interface nlm4_notify {
 
 export const nlm4_notify: XdrCodec<nlm4_notify> = {
   encode(w, v) {
-    w.string(v.name, LM_MAXSTRLEN);
+    w.string(v.name, MAXNAMELEN);
     w.int(v.state);
   },
   decode(r) {
     return {
-      name: r.string(LM_MAXSTRLEN),
+      name: r.string(MAXNAMELEN),
       state: r.int(),
     };
   },

@@ -105,6 +105,7 @@ interface Endpoint {
 
 interface UdpEndpoint extends Endpoint {
   socket: dgram.Socket;
+  closed: boolean;
   // One-entry memo of the last source address seen, so a busy peer costs no string work.
   lastRaw: string;
   lastAddress: string;
@@ -253,6 +254,7 @@ export class RpcServer {
       localAddress: normalizeAddress(local.address),
       localPort: local.port,
       socket,
+      closed: false,
       lastRaw: '',
       lastAddress: '',
       lastFamily: 4,
@@ -302,6 +304,7 @@ export class RpcServer {
     this.sweeper = null;
     const waits: Promise<void>[] = [];
     for (const ep of this.udp.splice(0)) {
+      ep.closed = true;
       waits.push(new Promise((resolve) => ep.socket.close(() => resolve())));
     }
     for (const srv of this.tcp.splice(0)) {
@@ -332,14 +335,14 @@ export class RpcServer {
         ep.socket.send(out, rinfo.port, rinfo.address);
         return;
       }
-      out.then(
-        (reply) => {
-          if (reply === null) return;
+      out
+        .then((reply) => {
+          // The server may have been closed while the handler ran.
+          if (reply === null || ep.closed) return;
           this.stats.replies++;
           ep.socket.send(reply, rinfo.port, rinfo.address);
-        },
-        (err) => this.log.error('unexpected error answering a UDP call', err),
-      );
+        })
+        .catch((err) => this.log.error('unexpected error answering a UDP call', err));
     } catch (err) {
       this.log.error('unexpected error on a UDP datagram', err);
     }
@@ -404,16 +407,12 @@ export class RpcServer {
       return;
     }
     conn.running++;
-    out.then(
-      (reply) => {
+    out
+      .then((reply) => {
         conn.running--;
         if (reply !== null) this.writeReply(conn, reply);
-      },
-      (err) => {
-        conn.running--;
-        this.log.error('unexpected error answering a TCP call', err);
-      },
-    );
+      })
+      .catch((err) => this.log.error('unexpected error answering a TCP call', err));
   }
 
   private writeReply(conn: Connection, reply: Uint8Array): void {

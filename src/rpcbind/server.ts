@@ -70,7 +70,7 @@ export class RpcbindServer {
   private readonly interfaces: (() => InterfaceAddress[]) | undefined;
   private readonly opts: RpcbindServerOptions;
   private address: RpcbindAddress | undefined;
-  private refusals = { windowStart: 0, count: 0 };
+  private warnings = { windowStart: 0, count: 0 };
 
   constructor(opts: RpcbindServerOptions = {}) {
     this.opts = opts;
@@ -148,15 +148,17 @@ export class RpcbindServer {
   /** SET and UNSET change what every client will be told: loopback callers only. */
   private mayChange(caller: Caller, what: string, prog: number, vers: number): boolean {
     if (caller.loopback) return true;
-    const now = this.now();
-    if (now - this.refusals.windowStart > 60_000) this.refusals = { windowStart: now, count: 0 };
-    // At most 20 log lines a minute, so a flood of refused calls cannot flood the log.
-    if (++this.refusals.count <= 20) {
-      this.logger.warn(
-        `rpcbind: refused ${what} of program ${prog} version ${vers} from ${caller.address}:${caller.port} (not loopback)`,
-      );
-    }
+    this.warnLimited(
+      `rpcbind: refused ${what} of program ${prog} version ${vers} from ${caller.address}:${caller.port} (not loopback)`,
+    );
     return false;
+  }
+
+  /** Logs at most 20 lines a minute, so that a flood of remote calls cannot flood the log. */
+  private warnLimited(message: string): void {
+    const now = this.now();
+    if (now - this.warnings.windowStart > 60_000) this.warnings = { windowStart: now, count: 0 };
+    if (++this.warnings.count <= 20) this.logger.warn(message);
   }
 
   private addVersion2(): void {
@@ -202,7 +204,7 @@ export class RpcbindServer {
           // 20 bytes per entry (flag + pmap), 4 for the final flag.
           const room = Math.floor((UDP_REPLY_LIMIT - REPLY_HEADER_BYTES - 4) / 20);
           if (maps.length > room) {
-            this.logger.warn(`rpcbind: v2 DUMP over UDP cut to ${room} of ${maps.length} entries; use TCP`);
+            this.warnLimited(`rpcbind: v2 DUMP over UDP cut to ${room} of ${maps.length} entries; use TCP`);
             maps = maps.slice(0, room);
           }
         }
@@ -261,7 +263,7 @@ export class RpcbindServer {
           if (budget < 0) break;
         }
         if (n < regs.length) {
-          this.logger.warn(`rpcbind: DUMP over UDP cut to ${n} of ${regs.length} entries; use TCP`);
+          this.warnLimited(`rpcbind: DUMP over UDP cut to ${n} of ${regs.length} entries; use TCP`);
           regs = regs.slice(0, n);
         }
       }

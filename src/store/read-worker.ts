@@ -82,13 +82,8 @@ export function readHostDir(req: ReadRequest): ReadResult {
       try {
         // No symlink followed, no FIFO waited on, even if the entry changed since readdir.
         fd = openSync(Buffer.concat([prefix, name]), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
-        let n = 0;
-        for (;;) {
-          const k = readSync(fd, slot, n, slot.length - n, null);
-          if (k === 0) break;
-          n += k;
-          if (n >= slot.length) break;
-        }
+        // One read: a short read of a regular file is its end; a full slot is a file too large.
+        const n = readSync(fd, slot, 0, slot.length, null);
         if (n > req.maxFile) kind = ENTRY.tooLarge;
         else {
           ensure(n);

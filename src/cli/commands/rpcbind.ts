@@ -10,13 +10,15 @@ const HELP = `Usage: nsmd rpcbind [--port N] [--host ADDR]
 Runs the embedded rpcbind (portmapper) in the foreground: program 100000 versions 2, 3 and 4
 (RFC 1833) over UDP and TCP, with one registration table for all versions.
 
-  --port N      port for UDP and TCP (default 111; binding it needs root or CAP_NET_BIND_SERVICE)
+  --port N      port for UDP and TCP (default 111, which needs root or CAP_NET_BIND_SERVICE;
+                0 = any free port, printed on stderr)
   --host ADDR   address to listen on (default ::, every IPv4 and IPv6 address)
   -h, --help    this text
 
 SET and UNSET are accepted from loopback callers only; others are answered false and logged on
 stderr. The remote call procedures (CALLIT, BCAST, INDIRECT) answer PROC_UNAVAIL: they would let
-a spoofed small request make this host send bigger ones. SIGTERM or SIGINT stops it (exit 0).`;
+a spoofed small request make this host send bigger ones; GETSTAT, UADDR2TADDR and TADDR2UADDR
+are not implemented either. SIGTERM or SIGINT stops it (exit 0).`;
 
 function stderrLogger(): RpcLogger {
   const line = (level: string, m: string) => process.stderr.write(`nsmd rpcbind: ${level}: ${m}\n`);

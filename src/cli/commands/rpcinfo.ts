@@ -14,17 +14,21 @@ const HELP = `Usage: nsmd rpcinfo -p [HOST] [--json]
 
 Asks an rpcbind (portmapper) what it has registered, or checks that a program answers.
 
-  -p [HOST]          list the registrations of HOST's rpcbind (default 127.0.0.1), asked with
-                     portmap v2 DUMP over TCP, in the columns of rpcinfo -p
-  -u HOST PROG [VERS]  call procedure 0 (NULL) of PROG over UDP and print
-                     "program P version V ready and waiting"; without VERS, every version
-                     the server reports (from the PROG_MISMATCH answer to version 0) is called
-  -t HOST PROG [VERS]  the same over TCP
-  -n, --port N       with -u/-t: call PROG on port N instead of asking rpcbind
-  --rpcbind-port N   port of HOST's rpcbind (default 111)
-  --timeout MS       time limit of each call (default 5000)
-  --json             with -p: print the registrations as JSON
-  -h, --help         this text
+  -p [HOST]      list the registrations of HOST's rpcbind (default 127.0.0.1), asked with
+                 portmap v2 DUMP over TCP, in the columns of rpcinfo -p
+  -u HOST PROG [VERS]
+                 call procedure 0 (NULL) of PROG over UDP and print
+                 "program P version V ready and waiting"; without VERS, call version 0 to
+                 learn the versions from the PROG_MISMATCH answer, then each of them
+  -t HOST PROG [VERS]
+                 the same over TCP
+  -n, --port N   with -u/-t: call PROG on port N instead of asking HOST's rpcbind (which is
+                 asked with portmap v2 GETPORT for an IPv4 HOST, rpcbind v3 GETADDR for IPv6)
+  --rpcbind-port N
+                 port of HOST's rpcbind (default 111)
+  --timeout MS   time limit of each call (default 5000)
+  --json         with -p: print the registrations as JSON
+  -h, --help     this text
 
 PROG is a number or a name from /etc/rpc (e.g. status, portmapper, nlockmgr).
 Exit status: 0 when everything answered, 1 on a failure, 2 on bad usage.`;

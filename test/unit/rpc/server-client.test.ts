@@ -213,7 +213,13 @@ describe('RpcServer and RpcClient over loopback', () => {
       // A port chooser decides which reserved ports are tried, in order; busy ones are skipped.
       const blocker = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => blocker.bind(1021, '0.0.0.0', resolve));
-      const c2 = createClient({ host: '::1', port, transport, privileged: true, choosePort: () => [1021, 1019, 1017] });
+      const c2 = createClient({
+        host: '127.0.0.1',
+        port,
+        transport,
+        privileged: true,
+        choosePort: () => [1021, 1019, 1017],
+      });
       const who = JSON.parse(await c2.call(TEST_V1, 'WHO', undefined)) as Caller;
       assert.ok(transport === 'tcp' ? [1021, 1019, 1017].includes(who.port) : [1019, 1017].includes(who.port), `${who.port}`);
       assert.equal(who.privilegedPort, true);
@@ -437,10 +443,10 @@ describe('UDP client behaviour', () => {
     const fx = await startServer({}, { host: '127.0.0.1' });
     for (const transport of ['udp', 'tcp'] as const) {
       const c = createClient({ host: '127.0.0.1', port: transport === 'udp' ? fx.udpPort : fx.tcpPort, transport });
-      const pending = c.call(TEST_V1, 'SLOW', 1000);
+      const pending = rejectsWith(c.call(TEST_V1, 'SLOW', 1000), 'ERR_RPC_CONNECTION');
       await sleep(30);
       await c.close();
-      await rejectsWith(pending, 'ERR_RPC_CONNECTION');
+      await pending;
       await rejectsWith(c.call(TEST_V1, 'ADD1', 1), 'ERR_RPC_CONNECTION');
     }
     await fx.server.close();
@@ -536,10 +542,10 @@ describe('TCP streams', () => {
     const port = fx.tcpPort;
     const c = createClient({ host: '127.0.0.1', port, transport: 'tcp' });
     assert.equal(await c.call(TEST_V1, 'ADD1', 1), 2);
-    const inFlight = c.call(TEST_V1, 'SLOW', 2000);
+    const inFlight = rejectsWith(c.call(TEST_V1, 'SLOW', 2000), 'ERR_RPC_CONNECTION');
     await sleep(30);
     await fx.server.close();
-    await rejectsWith(inFlight, 'ERR_RPC_CONNECTION');
+    await inFlight;
     await rejectsWith(c.call(TEST_V1, 'ADD1', 1), 'ERR_RPC_CONNECTION');
     fx = await startServer({}, { host: '127.0.0.1', port });
     assert.equal(await c.call(TEST_V1, 'ADD1', 3), 4);

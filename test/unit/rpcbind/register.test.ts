@@ -182,3 +182,60 @@ describe('registerService', () => {
     }
   });
 });
+
+describe('getPort and call options', () => {
+  test('getPort: 0 when not registered, the port when it is, over IPv4 and IPv6', async () => {
+    const { getPort } = await import('../../../src/rpcbind/client.js');
+    const { server, port } = await startSystem();
+    try {
+      server.table.set({ prog: 300110, vers: 1, netid: 'udp', addr: '0.0.0.0.3.8', owner: 'superuser' });
+      server.table.set({ prog: 300110, vers: 1, netid: 'tcp6', addr: '::.3.9', owner: 'superuser' });
+      assert.equal(await getPort('127.0.0.1', 300110, 1, 'udp', { rpcbindPort: port }), 776);
+      assert.equal(await getPort('127.0.0.1', 300110, 1, 'tcp', { rpcbindPort: port }), 0);
+      assert.equal(await getPort('::1', 300110, 1, 'tcp', { rpcbindPort: port }), 777);
+      assert.equal(await getPort('::1', 300110, 1, 'udp', { rpcbindPort: port }), 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('getPort: no rpcbind -> ERR_RPCBIND_UNAVAILABLE; an AbortSignal ends the wait at once', async () => {
+    const { getPort } = await import('../../../src/rpcbind/client.js');
+    const quiet = await silentPort();
+    try {
+      await assert.rejects(
+        getPort('127.0.0.1', 100024, 1, 'udp', { rpcbindPort: quiet.port, timeoutMs: 200 }),
+        {
+          code: 'ERR_RPCBIND_UNAVAILABLE',
+        },
+      );
+      const ac = new AbortController();
+      const t0 = Date.now();
+      const pending = getPort('127.0.0.1', 100024, 1, 'udp', {
+        rpcbindPort: quiet.port,
+        timeoutMs: 10_000,
+        signal: ac.signal,
+      });
+      setTimeout(() => ac.abort(), 50);
+      await assert.rejects(pending, { code: 'ERR_RPC_ABORTED' });
+      assert.ok(Date.now() - t0 < 2000);
+    } finally {
+      quiet.close();
+    }
+  });
+
+  test('a server bound to one address registers itself with that address only', async () => {
+    const server = new RpcbindServer({ port: 0, host: '127.0.0.1', logger: silent });
+    const { udpPort } = await server.start();
+    try {
+      const hi = udpPort >> 8;
+      const lo = udpPort & 0xff;
+      assert.deepEqual(
+        server.table.list().map((r) => `${r.vers} ${r.netid} ${r.addr}`),
+        ['4 tcp', '3 tcp', '2 tcp', '4 udp', '3 udp', '2 udp'].map((s) => `${s} 127.0.0.1.${hi}.${lo}`),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

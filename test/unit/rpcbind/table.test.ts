@@ -121,3 +121,67 @@ describe('registration table', () => {
     assert.equal(reachableUaddr(reg(1, 1, 'udp', 'garbage'), local), 'garbage');
   });
 });
+
+describe('registration table model', () => {
+  test('property: any sequence of SET and UNSET matches a simple model', async () => {
+    const fc = (await import('fast-check')).default;
+    const key = fc.record({
+      prog: fc.integer({ min: 1, max: 3 }),
+      vers: fc.integer({ min: 1, max: 2 }),
+      netid: fc.constantFrom('udp', 'tcp', 'udp6'),
+    });
+    const action = fc.oneof(
+      fc.record({
+        kind: fc.constant('set' as const),
+        key,
+        port: fc.integer({ min: 1, max: 3 }),
+        owner: fc.constantFrom('a', 'b'),
+      }),
+      fc.record({
+        kind: fc.constant('unset' as const),
+        key,
+        all: fc.boolean(),
+        owner: fc.constantFrom('a', 'b', 'superuser'),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 40 }), (actions) => {
+        const t = new RegistrationTable(5);
+        let model: Registration[] = [];
+        for (const a of actions) {
+          const addr =
+            a.key.netid === 'udp6'
+              ? `::.0.${'port' in a ? a.port : 0}`
+              : `0.0.0.0.0.${'port' in a ? a.port : 0}`;
+          if (a.kind === 'set') {
+            const same = model.find(
+              (e) => e.prog === a.key.prog && e.vers === a.key.vers && e.netid === a.key.netid,
+            );
+            const expected = same
+              ? same.addr === addr
+                ? 'unchanged'
+                : 'exists'
+              : model.length >= 5
+                ? 'full'
+                : 'added';
+            assert.equal(t.set({ ...a.key, addr, owner: a.owner }), expected);
+            if (expected === 'added') model.push({ ...a.key, addr, owner: a.owner });
+          } else {
+            const netid = a.all ? '' : a.key.netid;
+            const hit = (e: Registration) =>
+              e.prog === a.key.prog && e.vers === a.key.vers && (netid === '' || e.netid === netid);
+            const denied = a.owner !== 'superuser' && model.some((e) => hit(e) && e.owner !== a.owner);
+            const out = t.unset(a.key.prog, a.key.vers, netid, a.owner);
+            if (denied) assert.equal(out, 'denied');
+            else {
+              assert.deepEqual(out, { removed: model.filter(hit).length });
+              model = model.filter((e) => !hit(e));
+            }
+          }
+          assert.deepEqual(t.list(), model);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

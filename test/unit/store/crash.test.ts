@@ -29,13 +29,14 @@ interface Round {
   lines: number;
   code: number | null;
   signal: NodeJS.Signals | null;
+  stderr: string;
 }
 
 /** Runs the child until `killAfterMs` after it is ready, then SIGKILLs it. */
 function runChild(dir: string, seed: number, killAfterMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dir, String(seed)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const calls = new Map<number, Call>();
     const order: Call[] = [];
@@ -43,6 +44,11 @@ function runChild(dir: string, seed: number, killAfterMs: number): Promise<Round
     let lines = 0;
     let timer: NodeJS.Timeout | undefined;
     const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (chunk: string) => {
       const parts = (rest + chunk).split('\n');
@@ -72,7 +78,7 @@ function runChild(dir: string, seed: number, killAfterMs: number): Promise<Round
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
-      resolve({ calls: order, lines, code, signal });
+      resolve({ calls: order, lines, code, signal, stderr });
     });
     child.on('error', reject);
   });
@@ -116,7 +122,7 @@ it(`keeps every acknowledged change through ${KILLS} kill -9s of a writer`, {
     const killAfter = 10 + Math.floor(Math.random() * 250);
     const seed = 1 + Math.floor(Math.random() * 0xfffffff);
     const r = await runChild(dir, seed, killAfter);
-    assert.equal(r.signal, 'SIGKILL', `child ended by itself (code ${r.code})`);
+    assert.equal(r.signal, 'SIGKILL', `child ended by itself (code ${r.code}): ${r.stderr}`);
     kills++;
     const { values, warnings } = await observe(dir);
     assert.deepEqual(warnings, [], 'a file in the directory did not parse');

@@ -223,9 +223,13 @@ describe('procedure tables', () => {
     const port: ResOf<typeof rpcb.PMAPVERS_DEF.procs.PMAPPROC_GETPORT> = 111;
     // @ts-expect-error: the arguments of SM_STAT are an sm_name, not a number
     const wrong: ArgsOf<typeof sm.SM_VERS_DEF.procs.SM_STAT> = 1;
+    type TestRes = ResOf<typeof nlm.NLM4_VERS_DEF.procs.NLMPROC4_TEST>;
     // @ts-expect-error: a denied TEST result must say who holds the lock
-    const noHolder: ResOf<typeof nlm.NLM4_VERS_DEF.procs.NLMPROC4_TEST> = { cookie: new Uint8Array(0), stat: { stat: 1 } };
-    assert.deepEqual([args, res.stat, port, wrong, noHolder.cookie.length], [{ mon_name: 'peer' }, { stat: 0 }, 111, 1, 0]);
+    const noHolder: TestRes = { cookie: new Uint8Array(0), stat: { stat: 1 } };
+    assert.deepEqual(
+      [args, res.stat, port, wrong, noHolder.cookie.length],
+      [{ mon_name: 'peer' }, { stat: 0 }, 111, 1, 0],
+    );
   });
   it('hold the numbers of the programs, versions and procedures', () => {
     assert.deepEqual(
