@@ -9,8 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { NLM4_VERS_DEF } from '../src/proto/nlm_prot.js';
-import { registerService } from '../src/rpcbind/register.js';
 import { RpcServer } from '../src/rpc/server.js';
+import { registerService } from '../src/rpcbind/register.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,7 +35,14 @@ async function main(): Promise<void> {
   });
   const udpPort = await server.listenUdp({ host: '0.0.0.0', port: 0 });
   const tcpPort = await server.listenTcp({ host: '0.0.0.0', port: 0 });
-  const reg = await registerService({ prog: 100021, vers: [4], udpPort, tcpPort, mode: 'system', ipv6: false });
+  const reg = await registerService({
+    prog: 100021,
+    vers: [4],
+    udpPort,
+    tcpPort,
+    mode: 'system',
+    ipv6: false,
+  });
   process.stdout.write(`${JSON.stringify({ ready: true, udpPort, tcpPort })}\n`);
   const stop = async () => {
     process.stdout.write(`${JSON.stringify({ callbacks, hosts: hosts.size })}\n`);

@@ -36,7 +36,7 @@ import { markSameBoot, writeMonitorRecords } from './names.js';
 import { pairRatios, round, type Spread, spread } from './stats.js';
 import { barChart, lineChart, svgDocument } from './svg.js';
 
-const FIGURES = ['null', 'stat', 'mon', 'notify'] as const;
+const FIGURES = ['null', 'stat', 'mon', 'notify', 'storm'] as const;
 type Figure = (typeof FIGURES)[number];
 const KINDS: DaemonKind[] = ['statd', 'nsmd'];
 const COLORS: Record<DaemonKind, string> = { statd: '#c0392b', nsmd: '#1f6fb2' };
@@ -57,6 +57,10 @@ interface Options {
   notifyCounts: number[];
   notifyRuns: number;
   notifyBoundMs: number;
+  stormCount: number;
+  stormWindow: number;
+  stormBoundMs: number;
+  probeMs: number;
   updateReadme: boolean;
 }
 
@@ -66,11 +70,12 @@ Runs nsmd and Debian's rpc.statd / sm-notify side by side in network namespaces 
 bench/results/latest.json, a dated copy, and bench/results/latest.svg.
 
   --smoke            a few seconds, tiny sizes; results to bench/results/tmp/; never fails on timing
-  --only LIST        figures to run: null,stat,mon,notify (default all)
+  --only LIST        figures to run: null,stat,mon,notify,storm (default all)
   --runs N           repetitions of each figure (default 3)
   --sizes LIST       monitored-host counts for the SM_MON curve (default 0,1000,10000,100000)
   --notify LIST      peer counts for the notification figure (default 1000,10000)
   --notify-runs N    repetitions of the notification figure (default: --runs)
+  --storm N          hosts monitored and notifications sent in the storm figure (default 10000)
   --duration MS      length of each NULL / SM_STAT load (default 5000)
   --mon-bound MS     time limit of each SM_MON / SM_UNMON load (default 20000)
   --no-readme        do not update the table in README.md
@@ -95,6 +100,7 @@ function options(argv: string[]): Options | undefined {
       'notify-runs': { type: 'string' },
       duration: { type: 'string' },
       'mon-bound': { type: 'string' },
+      storm: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -128,6 +134,10 @@ function options(argv: string[]): Options | undefined {
     notifyCounts: parseList(values.notify ?? (smoke ? '20' : '1000,10000')),
     notifyRuns: Number(values['notify-runs'] ?? runs),
     notifyBoundMs: smoke ? 20_000 : 300_000,
+    stormCount: Number(values.storm ?? (smoke ? 50 : 10_000)),
+    stormWindow: 256,
+    stormBoundMs: smoke ? 10_000 : 120_000,
+    probeMs: smoke ? 500 : 5000,
     updateReadme: !smoke && !values['no-readme'],
   };
 }
@@ -471,6 +481,95 @@ async function benchNotify(b: Bench, o: Options, results: Record<string, unknown
   results.notify = out;
 }
 
+interface StormRun {
+  monitored: number;
+  sent: number;
+  /** SM_NOTIFY calls answered, and ms from the first send until the last answer. */
+  answered: number;
+  repliesMs: number | null;
+  /** Hosts whose lock manager was called back, and ms from the first send until the last. */
+  calledBack: number;
+  callbacksMs: number | null;
+  retransmits: number;
+  nullP99UsIdle: number;
+  nullP99UsDuringStorm: number;
+  nullLostDuringStorm: number;
+}
+
+async function benchStorm(b: Bench, o: Options, results: Record<string, unknown>): Promise<void> {
+  const n = o.stormCount;
+  const runs: Record<DaemonKind, StormRun[]> = { statd: [], nsmd: [] };
+  const probe = ['--port', String(NSM_PORT), '--transport', 'udp', '--window', '1', '--warmup', '0'];
+  probe.push('--duration', String(o.probeMs));
+  for (let run = 0; run < o.runs; run++) {
+    for (const kind of order(run)) {
+      const host = b.hosts[kind];
+      const dir = stateDir(b, kind, 'storm', n);
+      const lockd = host.spawnNode(join(REPO_ROOT, 'dist', 'bench', 'lockd.js'), ['--expect', String(n)]);
+      let d: RunningDaemon | undefined;
+      try {
+        await lockd.waitForOutput(/\{"ready"/, { timeoutMs: 20_000 });
+        d = await startDaemon(kind, host, dir, o.startupBoundMs);
+        const idle = await execJson<LoadResult>(host, 'load.js', probe, o.probeMs + 30_000);
+        const calledBack = lockd
+          .waitForOutput(/\{"done".*\}/, { timeoutMs: o.stormBoundMs + 10_000 })
+          .then((m) => JSON.parse(m[0]) as { lastAt: number })
+          .catch(() => null);
+        const during = execJson<LoadResult>(host, 'load.js', probe, o.probeMs + 30_000);
+        const storm = await execJson<{ t0: number; sent: number; answered: number; lastReplyAt: number; retransmits: number }>(
+          b.peers,
+          'storm.js',
+          ['--target', host.ipv4, '--port', String(NSM_PORT), '--count', String(n)]
+            .concat(['--window', String(o.stormWindow), '--duration', String(o.stormBoundMs)]),
+          o.stormBoundMs + 120_000,
+        );
+        const probeResult = await during;
+        const remaining = Math.max(1000, storm.t0 + o.stormBoundMs - Date.now());
+        const cb = await Promise.race([calledBack, new Promise<null>((r) => setTimeout(() => r(null), remaining))]);
+        lockd.kill('SIGTERM');
+        await lockd.exited;
+        const counts = /\{"callbacks":(\d+),"hosts":(\d+)\}/.exec(lockd.stdout);
+        const r: StormRun = {
+          monitored: n,
+          sent: storm.sent,
+          answered: storm.answered,
+          repliesMs: storm.answered === n ? storm.lastReplyAt - storm.t0 : null,
+          calledBack: counts ? Number(counts[2]) : 0,
+          callbacksMs: cb ? cb.lastAt - storm.t0 : null,
+          retransmits: storm.retransmits,
+          nullP99UsIdle: idle.latencyUs.p99,
+          nullP99UsDuringStorm: probeResult.latencyUs.p99,
+          nullLostDuringStorm: probeResult.lost,
+        };
+        runs[kind].push(r);
+        log(
+          `run ${run + 1} storm ${n} ${kind}: answered ${r.answered} in ${r.repliesMs ?? 'n/a'} ms, ` +
+            `${r.calledBack} called back in ${r.callbacksMs ?? 'n/a'} ms, NULL p99 ${r.nullP99UsIdle} -> ${r.nullP99UsDuringStorm} us`,
+        );
+      } finally {
+        await d?.stop();
+        await lockd.stop();
+      }
+    }
+  }
+  const pick = (k: DaemonKind, f: (r: StormRun) => number | null) => spread(runs[k].map((r) => f(r) ?? Number.NaN));
+  results.storm = {
+    runs,
+    summary: Object.fromEntries(
+      KINDS.map((k) => [
+        k,
+        {
+          repliesMs: pick(k, (r) => r.repliesMs),
+          callbacksMs: pick(k, (r) => r.callbacksMs),
+          calledBack: pick(k, (r) => r.calledBack),
+          nullP99UsIdle: pick(k, (r) => r.nullP99UsIdle),
+          nullP99UsDuringStorm: pick(k, (r) => r.nullP99UsDuringStorm),
+        },
+      ]),
+    ),
+  };
+}
+
 function picture(results: Record<string, any>, env: Record<string, any>): string {
   const parts: string[] = [];
   const mon = results.smMon as Record<DaemonKind, MonPoint[]> | undefined;
@@ -626,6 +725,30 @@ function table(results: Record<string, any>): string {
       ]);
     }
   }
+  const storm = results.storm as { summary: Record<DaemonKind, Record<string, Spread>> } | undefined;
+  if (storm) {
+    const [d, n] = [storm.summary.statd, storm.summary.nsmd];
+    const count = results.storm.runs.nsmd[0]?.monitored ?? results.storm.runs.statd[0]?.monitored ?? 0;
+    const stopped = (s: Spread, done: Spread) => (s.n > 0 ? fmtSpread(s) : `unfinished (${fmtSpread(done)} done)`);
+    rows.push([
+      `SM_NOTIFY storm (${count.toLocaleString('en')}): all answered, ms`,
+      fmtSpread(d.repliesMs),
+      fmtSpread(n.repliesMs),
+      '',
+    ]);
+    rows.push([
+      `SM_NOTIFY storm: all lock managers called back, ms`,
+      stopped(d.callbacksMs!, d.calledBack!),
+      stopped(n.callbacksMs!, n.calledBack!),
+      '',
+    ]);
+    rows.push([
+      'NULL p99 latency idle / during storm, us',
+      `${d.nullP99UsIdle!.median} / ${d.nullP99UsDuringStorm!.median}`,
+      `${n.nullP99UsIdle!.median} / ${n.nullP99UsDuringStorm!.median}`,
+      '',
+    ]);
+  }
   return [
     `| ${rows[0]!.join(' | ')} |`,
     `|${rows[0]!.map(() => '---').join('|')}|`,
@@ -682,6 +805,7 @@ async function main(): Promise<number> {
     await attempt('rates', () => benchRates(b, o, results));
     if (o.only.has('mon')) await attempt('mon', () => benchMon(b, o, results));
     if (o.only.has('notify')) await attempt('notify', () => benchNotify(b, o, results));
+    if (o.only.has('storm')) await attempt('storm', () => benchStorm(b, o, results));
   } finally {
     await b.net.close();
   }
@@ -699,6 +823,8 @@ async function main(): Promise<number> {
       notifyPeers:
         'one process in a peers namespace with one UDP socket per peer address (10.200.0.0/14 local there, routed from the daemon hosts) answering portmap GETPORT / rpcbind GETADDR and SM_NOTIFY; time = from starting the notifier to the last first acknowledgement',
       startup: 'from spawn until NULL answers over UDP and TCP, polled with rpcinfo every 100 ms',
+      storm:
+        'the daemon monitors N hosts (records on disk) and a stand-in lockd registered with rpcbind counts callbacks; N SM_NOTIFY come from the N hosts\' own addresses, 256 in flight, retransmitted after 1 s; NULL latency probed with a window of 1 for a fixed time from the storm\'s start',
       memory: 'VmRSS one second after start with N records on disk; bytes per host = (RSS(N) - RSS(0)) / N',
     },
     results,

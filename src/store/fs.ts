@@ -856,9 +856,12 @@ function readHostDirInWorker(req: ReadRequest): Promise<ReadResult> {
       resolve(res);
       void worker.terminate();
     });
-    worker.once('error', reject);
+    worker.once('error', (err) => {
+      done = true;
+      reject(err);
+    });
     worker.once('exit', (code) => {
-      if (!done) reject(new Error(`directory reader exited with code ${code}`));
+      if (!done) reject(new Error(`directory reader exited with code ${code} before answering`));
     });
   });
 }

@@ -109,4 +109,6 @@ if (parentPort && (workerData as { nsmdReadHostDir?: ReadRequest } | null)?.nsmd
   const result = readHostDir((workerData as { nsmdReadHostDir: ReadRequest }).nsmdReadHostDir);
   // data views a buffer of its own (never the small-Buffer pool): moved, not copied.
   parentPort.postMessage(result, [result.data.buffer as ArrayBuffer, result.entries.buffer as ArrayBuffer]);
+  // Stay until terminated: exiting now could let 'exit' overtake the message.
+  parentPort.on('message', () => {});
 }

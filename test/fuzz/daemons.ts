@@ -30,6 +30,7 @@ export async function freePort(): Promise<number> {
 export interface LiveDaemons {
   targets: Record<FuzzProgram, FuzzTarget>;
   stateDir: string;
+  /** The daemons' recent output (logs), stdout and stderr together. */
   stderr: () => string;
   stop(): Promise<void>;
 }
@@ -56,11 +57,13 @@ export async function startDaemons(
   const children: ChildProcess[] = [];
   let errText = '';
   const run = (args: string[]) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      errText = (errText + d).slice(-20_000);
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        errText = (errText + d).slice(-200_000);
+      });
+    }
     children.push(child);
     return child;
   };

@@ -105,7 +105,12 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         report.systemErr++;
         const input = sentByXid.get(header.xid);
         if (input && report.findings.length < 100) {
-          report.findings.push({ target: input.target, transport: 'udp', kind: 'system-err', hex: input.hex });
+          report.findings.push({
+            target: input.target,
+            transport: 'udp',
+            kind: 'system-err',
+            hex: input.hex,
+          });
         }
       }
     } catch {

@@ -49,7 +49,9 @@ async function main(): Promise<number> {
       `${JSON.stringify({ seed, ...report, findings: report.findings.length, saved, state }, null, 2)}\n`,
     );
     const ok = report.findings.length === 0 && state.ok;
-    process.stdout.write(ok ? 'fuzz: no crash, every daemon answers, state intact\n' : 'fuzz: FOUND PROBLEMS\n');
+    process.stdout.write(
+      ok ? 'fuzz: no crash, every daemon answers, state intact\n' : 'fuzz: FOUND PROBLEMS\n',
+    );
     return ok ? 0 : 1;
   } finally {
     await daemons.stop();

@@ -11,7 +11,10 @@ export function prng(seed: number): () => number {
 }
 
 /** Values that tend to break length checks when written over an XDR word. */
-const INTERESTING_WORDS = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xff, 0x100, 0x3ff, 0x400, 0x401, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING_WORDS = [
+  0, 1, 2, 3, 4, 0x7f, 0x80, 0xff, 0x100, 0x3ff, 0x400, 0x401, 0xffff, 0x10000, 0x7fffffff, 0x80000000,
+  0xfffffffe, 0xffffffff,
+];
 
 /** One mutation of a valid message; the kinds mimic what broken or hostile peers send. */
 export function mutate(input: Uint8Array, rand: () => number): Buffer {

@@ -22,12 +22,23 @@ export interface Seed {
 /** Which daemon a seed is aimed at. */
 export type FuzzProgram = 'nsm' | 'nlm' | 'rpcbind';
 
-function call<P extends ProgramDef>(def: P, procName: keyof P['procs'] & string, args: unknown, xid: number): Seed {
+function call<P extends ProgramDef>(
+  def: P,
+  procName: keyof P['procs'] & string,
+  args: unknown,
+  xid: number,
+): Seed {
   const proc = def.procs[procName]!;
   const w = new XdrWriter();
   encodeCallHeader(w, { xid, prog: def.prog, vers: def.vers, proc: proc.proc });
   proc.args.encode(w, args);
-  return { label: `${def.name}.${procName}`, prog: def.prog, vers: def.vers, proc: proc.proc, message: w.toBuffer() };
+  return {
+    label: `${def.name}.${procName}`,
+    prog: def.prog,
+    vers: def.vers,
+    proc: proc.proc,
+    message: w.toBuffer(),
+  };
 }
 
 const PRIV = new Uint8Array(16).fill(7);
@@ -74,14 +85,25 @@ export function seedsFor(program: FuzzProgram): Seed[] {
           { cookie, block: false, exclusive: true, alock: lock(2), reclaim: false, state: 1 },
           next(),
         ),
-        call(NLM4_VERS_DEF, 'NLMPROC4_CANCEL', { cookie, block: true, exclusive: true, alock: lock(3) }, next()),
+        call(
+          NLM4_VERS_DEF,
+          'NLMPROC4_CANCEL',
+          { cookie, block: true, exclusive: true, alock: lock(3) },
+          next(),
+        ),
         call(NLM4_VERS_DEF, 'NLMPROC4_UNLOCK', { cookie, alock: lock(2) }, next()),
         call(
           NLM4_VERS_DEF,
           'NLMPROC4_SHARE',
           {
             cookie,
-            share: { caller_name: 'fuzz-client', fh: Buffer.from('f'), oh: Buffer.from('o'), mode: 0, access: 1 },
+            share: {
+              caller_name: 'fuzz-client',
+              fh: Buffer.from('f'),
+              oh: Buffer.from('o'),
+              mode: 0,
+              access: 1,
+            },
             reclaim: false,
           },
           next(),

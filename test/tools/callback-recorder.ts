@@ -8,7 +8,11 @@ import { RpcServer } from '../../src/rpc/index.js';
 import { RpcbindClient } from '../../src/rpcbind/index.js';
 
 const prog = Number(process.argv[2] ?? 100021);
-const def = { ...NLM4_VERS_DEF, prog, procs: { NLMPROC4_NSM_NOTIFY: NLM4_VERS_DEF.procs.NLMPROC4_NSM_NOTIFY } };
+const def = {
+  ...NLM4_VERS_DEF,
+  prog,
+  procs: { NLMPROC4_NSM_NOTIFY: NLM4_VERS_DEF.procs.NLMPROC4_NSM_NOTIFY },
+};
 const server = new RpcServer();
 server.addProgram(def, {
   NLMPROC4_NSM_NOTIFY(args, caller) {

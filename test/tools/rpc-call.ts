@@ -23,7 +23,8 @@ const PROGRAMS: Record<string, ProgramDef> = {
 
 /** Turns {"$hex"} and {"$big"} markers into bytes and bigints. */
 export function revive(_key: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && '$hex' in v) return Buffer.from(String((v as { $hex: string }).$hex), 'hex');
+  if (v && typeof v === 'object' && '$hex' in v)
+    return Buffer.from(String((v as { $hex: string }).$hex), 'hex');
   if (v && typeof v === 'object' && '$big' in v) return BigInt((v as { $big: string }).$big);
   return v;
 }
@@ -38,7 +39,14 @@ export function replace(_key: string, v: unknown): unknown {
 async function main(): Promise<void> {
   const [host, port, transport, program, proc, argsJson = 'null', ...flags] = process.argv.slice(2);
   const def = PROGRAMS[program ?? ''];
-  if (!host || !port || (transport !== 'udp' && transport !== 'tcp') || !def || !proc || !(proc in def.procs)) {
+  if (
+    !host ||
+    !port ||
+    (transport !== 'udp' && transport !== 'tcp') ||
+    !def ||
+    !proc ||
+    !(proc in def.procs)
+  ) {
     process.stderr.write('usage: rpc-call HOST PORT udp|tcp sm|nlm4|pmap|rpcb3|rpcb4 PROC ARGS-JSON\n');
     process.exit(2);
   }

@@ -34,7 +34,15 @@ async function call(
   args: unknown,
   opts: { transport?: 'udp' | 'tcp'; privileged?: boolean } = {},
 ): Promise<CallOutcome> {
-  const argv = [RPC_CALL, to, String(port), opts.transport ?? 'udp', program, proc, JSON.stringify(args ?? null)];
+  const argv = [
+    RPC_CALL,
+    to,
+    String(port),
+    opts.transport ?? 'udp',
+    program,
+    proc,
+    JSON.stringify(args ?? null),
+  ];
   if (opts.privileged) argv.push('--privileged');
   const r = await from.exec(process.execPath, argv, { timeoutMs: 15_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -108,9 +116,14 @@ describe('attacks from another host', { skip: interopSkip() }, () => {
       priv: { $hex: PRIV_HEX },
     });
     assert.equal(mon.result.res_stat, 1);
-    const unmon = await call(attacker, server4, PORT, 'sm', 'SM_UNMON', { mon_name: 'peer', my_id: myId('server') });
+    const unmon = await call(attacker, server4, PORT, 'sm', 'SM_UNMON', {
+      mon_name: 'peer',
+      my_id: myId('server'),
+    });
     assert.equal(unmon.ok, true);
-    const unmonAll = await call(attacker, server4, PORT, 'sm', 'SM_UNMON_ALL', myId('server'), { transport: 'tcp' });
+    const unmonAll = await call(attacker, server4, PORT, 'sm', 'SM_UNMON_ALL', myId('server'), {
+      transport: 'tcp',
+    });
     assert.equal(unmonAll.ok, true);
     assert.deepEqual(await monitored(), ['peer']);
     // Logged once with its reason: repeats from the same source within the period are counted, not logged.

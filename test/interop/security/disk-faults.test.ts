@@ -50,7 +50,12 @@ describe('state directory faults', { skip }, () => {
   });
 
   test('a full disk answers stat_fail, changes nothing, and recovers once space returns', async () => {
-    const c = createClient({ host: '127.0.0.1', port: d.targets.nsm.port, transport: 'tcp', timeoutMs: 5000 });
+    const c = createClient({
+      host: '127.0.0.1',
+      port: d.targets.nsm.port,
+      transport: 'tcp',
+      timeoutMs: 5000,
+    });
     const sm = c.bind(SM_VERS_DEF);
     try {
       const ok = await sm.SM_MON({ mon_id: { mon_name: 'before-full', my_id: MY_ID }, priv: PRIV });

@@ -43,7 +43,8 @@ describe('live daemons under fuzz', () => {
     assert.deepEqual(report.findings, [], `seed ${seed}`);
     assert.equal(report.systemErr, 0, `seed ${seed}`);
     assert.ok(report.garbageArgs > 0, 'mutated arguments were answered GARBAGE_ARGS');
-    for (const t of Object.values(d.targets)) assert.ok(await probe(t), `${t.name} answers NULL after the run`);
+    for (const t of Object.values(d.targets))
+      assert.ok(await probe(t), `${t.name} answers NULL after the run`);
     const state = await checkStateDir(d.stateDir);
     assert.deepEqual(state.problems, [], `seed ${seed}`);
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NsmDaemon } from '../../../src/nsm/daemon.js';
+import { createLog } from '../../../src/nsm/logging.js';
 import { SM_VERS_DEF, status as statusCodec } from '../../../src/proto/sm_inter.js';
 import { createClient } from '../../../src/rpc/client.js';
 import { RpcServer } from '../../../src/rpc/server.js';
@@ -84,6 +85,7 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
       user: null,
       bootIdFile: bootFile,
       names: ['server.nsmd.test'],
+      ...(process.env.NSMD_TEST_LOG ? { log: createLog({ format: 'json', level: 'debug' }) } : {}),
       lookup: async () => {
         throw new Error('no DNS in this test');
       },

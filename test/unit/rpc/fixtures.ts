@@ -1,7 +1,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
+import type { OpaqueAuth } from '../../../src/rpc/auth.js';
 import { encodeCallHeader } from '../../../src/rpc/message.js';
-import { type OpaqueAuth } from '../../../src/rpc/auth.js';
 import { type XdrCodec, xdrVoid } from '../../../src/xdr/codec.js';
 import type { ProgramDef } from '../../../src/xdr/program.js';
 import { XdrWriter } from '../../../src/xdr/writer.js';
@@ -42,7 +42,12 @@ export const TEST_V3 = {
 export const TEST_V5 = { ...TEST_V3, name: 'TEST_V5', vers: 5 } as const satisfies ProgramDef;
 
 /** A program the server does not serve at all. */
-export const OTHER_PROG = { ...TEST_V3, name: 'OTHER', prog: TEST_PROG + 1, vers: 1 } as const satisfies ProgramDef;
+export const OTHER_PROG = {
+  ...TEST_V3,
+  name: 'OTHER',
+  prog: TEST_PROG + 1,
+  vers: 1,
+} as const satisfies ProgramDef;
 
 /** Version 1 as a client with a wrong idea of it: procedures the server lacks, arguments it cannot decode. */
 export const TEST_V1_WRONG = {

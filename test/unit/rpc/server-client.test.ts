@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import * as dc from 'node:diagnostics_channel';
 import * as dgram from 'node:dgram';
+import * as dc from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import { AuthFlavor, AuthStat } from '../../../src/rpc/auth.js';
 import { createClient, type RpcClient } from '../../../src/rpc/client.js';
@@ -35,7 +35,10 @@ interface Fixture {
   counts: { COUNT: number; FLAKY: Map<number, number> };
 }
 
-async function startServer(opts: RpcServerOptions = {}, listen: { host?: string; port?: number } = {}): Promise<Fixture> {
+async function startServer(
+  opts: RpcServerOptions = {},
+  listen: { host?: string; port?: number } = {},
+): Promise<Fixture> {
   const errors: unknown[] = [];
   const logger: RpcLogger = { warn() {}, debug() {}, error: (_m, err) => errors.push(err) };
   const counts = { COUNT: 0, FLAKY: new Map<number, number>() };
@@ -202,7 +205,9 @@ describe('RpcServer and RpcClient over loopback', () => {
     }
   }
 
-  it('gives every caller a privileged port when asked (needs root)', { skip: !isRoot && 'not root' }, async () => {
+  it('gives every caller a privileged port when asked (needs root)', {
+    skip: !isRoot && 'not root',
+  }, async () => {
     for (const transport of ['udp', 'tcp'] as const) {
       const port = transport === 'udp' ? fx.udpPort : fx.tcpPort;
       const c = createClient({ host: '127.0.0.1', port, transport, privileged: true });
@@ -221,7 +226,10 @@ describe('RpcServer and RpcClient over loopback', () => {
         choosePort: () => [1021, 1019, 1017],
       });
       const who = JSON.parse(await c2.call(TEST_V1, 'WHO', undefined)) as Caller;
-      assert.ok(transport === 'tcp' ? [1021, 1019, 1017].includes(who.port) : [1019, 1017].includes(who.port), `${who.port}`);
+      assert.ok(
+        transport === 'tcp' ? [1021, 1019, 1017].includes(who.port) : [1019, 1017].includes(who.port),
+        `${who.port}`,
+      );
       assert.equal(who.privilegedPort, true);
       blocker.close();
       await c2.close();
@@ -297,14 +305,21 @@ describe('raw UDP input', () => {
   });
 
   it('RPC_MISMATCH (2-2) for rpcvers other than 2', async () => {
-    const [r] = await udpExchange('127.0.0.1', fx.udpPort, [callBytes(9, TEST_PROG, 1, 0, undefined, undefined, 3)]);
+    const [r] = await udpExchange('127.0.0.1', fx.udpPort, [
+      callBytes(9, TEST_PROG, 1, 0, undefined, undefined, 3),
+    ]);
     assert.deepEqual(replyOf(r!), { xid: 9, replyStat: 1, rejectStat: 0, low: 2, high: 2 });
   });
 
   it('AUTH_ERROR AUTH_BADCRED for a malformed AUTH_SYS body, an unknown flavour or an oversize credential', async () => {
     const badSys = { flavor: AuthFlavor.AUTH_SYS, body: Buffer.alloc(4) };
     const unknown = { flavor: 390004, body: Buffer.alloc(8) };
-    const oversize = Buffer.concat([callBytes(12, TEST_PROG, 1, 0).subarray(0, 24), u32be(1), u32be(401), Buffer.alloc(412)]);
+    const oversize = Buffer.concat([
+      callBytes(12, TEST_PROG, 1, 0).subarray(0, 24),
+      u32be(1),
+      u32be(401),
+      Buffer.alloc(412),
+    ]);
     const replies = await udpExchange('127.0.0.1', fx.udpPort, [
       callBytes(10, TEST_PROG, 1, 0, undefined, badSys),
       callBytes(11, TEST_PROG, 1, 0, undefined, unknown),
@@ -358,7 +373,9 @@ describe('raw UDP input', () => {
     assert.deepEqual(replies[2], replies[0]);
     assert.equal(fx.counts.COUNT, before + 1);
     // The same xid with other arguments is a new call.
-    const [other] = await udpExchange('127.0.0.1', fx.udpPort, [callBytes(0xabcd0001, TEST_PROG, 1, 7, u32be(1))]);
+    const [other] = await udpExchange('127.0.0.1', fx.udpPort, [
+      callBytes(0xabcd0001, TEST_PROG, 1, 7, u32be(1)),
+    ]);
     assert.equal(other!.readUInt32BE(24), before + 2);
   });
 
@@ -411,7 +428,10 @@ describe('UDP client behaviour', () => {
     let honest = false;
     fake.on('message', (m, rinfo) => {
       // SUCCESS reply carrying the uint 99, with the call's xid.
-      const reply = Buffer.concat([m.subarray(0, 4), Buffer.from('000000010000000000000000000000000000000000000063', 'hex')]);
+      const reply = Buffer.concat([
+        m.subarray(0, 4),
+        Buffer.from('000000010000000000000000000000000000000000000063', 'hex'),
+      ]);
       (honest ? fake : other).send(reply, rinfo.port, rinfo.address);
     });
     const c = createClient({ host: '127.0.0.1', port: fake.address().port, retransmitMs: 1000 });
@@ -442,7 +462,11 @@ describe('UDP client behaviour', () => {
   it('close() rejects pending calls and later calls', async () => {
     const fx = await startServer({}, { host: '127.0.0.1' });
     for (const transport of ['udp', 'tcp'] as const) {
-      const c = createClient({ host: '127.0.0.1', port: transport === 'udp' ? fx.udpPort : fx.tcpPort, transport });
+      const c = createClient({
+        host: '127.0.0.1',
+        port: transport === 'udp' ? fx.udpPort : fx.tcpPort,
+        transport,
+      });
       const pending = rejectsWith(c.call(TEST_V1, 'SLOW', 1000), 'ERR_RPC_CONNECTION');
       await sleep(30);
       await c.close();
@@ -528,7 +552,10 @@ describe('TCP streams', () => {
     const stalled = await tcpConnect('127.0.0.1', fx.tcpPort);
     stalled.write(Buffer.from([0x80, 0, 0, 40, 1, 2]));
     const t0 = Date.now();
-    assert.deepEqual(await Promise.all([closedWithin(idle, 2000), closedWithin(stalled, 2000)]), [true, true]);
+    assert.deepEqual(await Promise.all([closedWithin(idle, 2000), closedWithin(stalled, 2000)]), [
+      true,
+      true,
+    ]);
     assert.ok(Date.now() - t0 >= 100);
     // A connection waiting for a running call is not idle.
     const c = createClient({ host: '127.0.0.1', port: fx.tcpPort, transport: 'tcp' });

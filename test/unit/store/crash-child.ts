@@ -14,10 +14,20 @@ export const IDS: MyId[] = [
 ];
 const IN_FLIGHT = 64;
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 function say(line: string): void {
   const buf = Buffer.from(`${line}\n`);
   let off = 0;
-  while (off < buf.length) off += writeSync(1, buf, off);
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (err) {
+      // stdout is a non-blocking pipe: when it is full, wait for the parent to read.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT } from './helpers.js';
+import { ROOT, tempDir } from './helpers.js';
 
 const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
 
@@ -14,7 +13,7 @@ function nsmd(...args: string[]) {
 
 describe('nsmd xdrgen', () => {
   it('--all --check fails on stale or missing output and passes once regenerated', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-cli-'));
+    const root = tempDir('nsmd-xdrgen-cli-');
     mkdirSync(path.join(root, 'spec'));
     mkdirSync(path.join(root, 'src/proto'), { recursive: true });
     copyFileSync(path.join(ROOT, 'spec/sm_inter.x'), path.join(root, 'spec/sm_inter.x'));
@@ -32,7 +31,7 @@ describe('nsmd xdrgen', () => {
     assert.equal(nsmd('xdrgen', '--all', '--check', '--root', root).status, 1);
   });
   it('compiles one file to stdout or -o, with the runtime import for where it goes', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-one-'));
+    const dir = tempDir('nsmd-xdrgen-one-');
     const x = path.join(dir, 'p.x');
     writeFileSync(x, 'const N = 2;\nstruct pair { int v<N>; };\n');
     const r = nsmd('xdrgen', x);
@@ -43,7 +42,7 @@ describe('nsmd xdrgen', () => {
     assert.match(readFileSync(path.join(dir, 'p.ts'), 'utf8'), /from '\.\/rt\.js';/);
   });
   it('reports errors with file, line and column, exit 1; bad usage exits 2', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-bad-'));
+    const dir = tempDir('nsmd-xdrgen-bad-');
     const x = path.join(dir, 'bad.x');
     writeFileSync(x, 'struct s {\n  foo a;\n};\n');
     const r = nsmd('xdrgen', x);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import ts from 'typescript';
 import { compile, parse, XdrgenError } from '../../../src/xdr/gen/index.js';
 import { decode, encode, XdrError, XdrReader } from '../../../src/xdr/index.js';
-import { load, ROOT } from './helpers.js';
+import { load, ROOT, tempDir } from './helpers.js';
 
 /** Asserts that compiling src fails at line:column with a message matching re. */
 function compileError(src: string, line: number, column: number | null, re: RegExp): void {
@@ -293,7 +292,7 @@ describe('xdrgen: output', () => {
     assert.ok(out.endsWith('} as const satisfies ProgramDef;\n'));
   });
   it('type-checks under strict TypeScript with no unused names', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-tsc-'));
+    const dir = tempDir('nsmd-xdrgen-tsc-');
     const file = path.join(dir, 'kitchen.mts');
     const runtime = path.join(ROOT, 'src/xdr/index.js');
     writeFileSync(file, compile(KITCHEN, { file: 'kitchen.x', runtime }));

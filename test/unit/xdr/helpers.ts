@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,10 +18,17 @@ export async function load(src: string, file = 'test.x'): Promise<Record<string,
   const js = ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
-  dir ??= mkdtempSync(path.join(tmpdir(), 'nsmd-xdrgen-'));
+  dir ??= tempDir('nsmd-xdrgen-');
   const out = path.join(dir, `m${count++}.mjs`);
   writeFileSync(out, js);
   return import(pathToFileURL(out).href);
+}
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(d, { recursive: true, force: true }));
+  return d;
 }
 
 /** Hex from annotated rows: each row is [hex bytes, what they are]. Spaces in the hex are ignored. */
