@@ -12,7 +12,15 @@ import {
   type nlm4_unlockargs,
 } from '../proto/nlm_prot.js';
 import type { status } from '../proto/sm_inter.js';
-import { type Caller, createClient, NO_REPLY, type RpcClient, RpcError, RpcServer } from '../rpc/index.js';
+import {
+  type Caller,
+  type CallOptions,
+  createClient,
+  NO_REPLY,
+  type RpcClient,
+  RpcError,
+  RpcServer,
+} from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
 import { RpcbindError } from '../rpcbind/errors.js';
 import type { ServiceRegistration } from '../rpcbind/register.js';
@@ -101,6 +109,9 @@ export interface LockClientOptions {
   reclaimTimeoutMs?: number;
   log?: Log;
 }
+
+/** Time limit of one try of a call that is retried anyway (reclaims, waiting locks). */
+const RETRY_CALL_MS = 2000;
 
 interface Waiter {
   lock: ClientLock;
@@ -210,14 +221,20 @@ export class LockClient extends EventEmitter<LockClientEvents> {
         if (w.granted) return this.granted(lock, 'callback');
         let stat: nlm4_stats;
         try {
-          stat = await this.call(server, 'NLMPROC4_LOCK', {
-            cookie: this.cookie(),
-            block: !!o.wait,
-            exclusive: lock.exclusive,
-            alock: this.alock(lock, fh),
-            reclaim: false,
-            state: this.monitor.localState,
-          });
+          stat = await this.call(
+            server,
+            'NLMPROC4_LOCK',
+            {
+              cookie: this.cookie(),
+              block: !!o.wait,
+              exclusive: lock.exclusive,
+              alock: this.alock(lock, fh),
+              reclaim: false,
+              state: this.monitor.localState,
+              // A waiting lock retries anyway: short tries get past a dead port quickly.
+            },
+            o.wait ? { timeoutMs: RETRY_CALL_MS } : undefined,
+          );
         } catch (err) {
           // A waiting lock rides through a server that is down or restarting; others fail at once.
           if (
@@ -388,14 +405,20 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     for (;;) {
       if (this.closed) return;
       try {
-        const stat = await this.call(l.server, 'NLMPROC4_LOCK', {
-          cookie: this.cookie(),
-          block: false,
-          exclusive: l.exclusive,
-          alock: this.alock(l, fh),
-          reclaim: true,
-          state: this.monitor.localState,
-        });
+        const stat = await this.call(
+          l.server,
+          'NLMPROC4_LOCK',
+          {
+            cookie: this.cookie(),
+            block: false,
+            exclusive: l.exclusive,
+            alock: this.alock(l, fh),
+            reclaim: true,
+            state: this.monitor.localState,
+            // Short tries: the server's rpcbind may still name the port of the lock manager that died.
+          },
+          { timeoutMs: RETRY_CALL_MS },
+        );
         if (stat === NLM4.GRANTED) {
           this.emit('reclaimed', { ...l });
           return;
@@ -508,9 +531,10 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     server: string,
     proc: 'NLMPROC4_LOCK' | 'NLMPROC4_UNLOCK' | 'NLMPROC4_CANCEL',
     args: nlm4_lockargs | nlm4_unlockargs | nlm4_cancargs,
+    opts?: CallOptions,
   ): Promise<nlm4_stats> {
     const r = await this.rpc(server, (c) =>
-      c.call(NLM4_VERS_DEF, proc as 'NLMPROC4_LOCK', args as nlm4_lockargs),
+      c.call(NLM4_VERS_DEF, proc as 'NLMPROC4_LOCK', args as nlm4_lockargs, opts),
     );
     return r.stat.stat;
   }

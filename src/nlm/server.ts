@@ -27,6 +27,7 @@ import {
 } from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
 import type { RegistrationMode, ServiceRegistration } from '../rpcbind/register.js';
+import { NlmError } from './errors.js';
 import { bytesKey } from './fh.js';
 import {
   entrySize,
@@ -151,7 +152,17 @@ export class LockServer {
   async start(): Promise<{ udp: number; tcp: number }> {
     if (this.statd && this.opts.simulateCrash !== false) {
       // Before serving: peers must learn that the locks they held here are gone.
-      await this.statd.simulateCrash();
+      try {
+        await this.statd.simulateCrash();
+      } catch (err) {
+        throw new NlmError(
+          'ERR_NLM_STATD',
+          `${(err as Error).message}. Start the status monitor (nsmd serve) first, or run without it ` +
+            '(--no-statd). With rpc.statd use --no-simu-crash: it stops answering after SM_SIMU_CRASH ' +
+            'while it monitors hosts; its sm-notify at boot tells the peers instead',
+          { cause: err },
+        );
+      }
       this.monitor.localState = await this.statd.localState().catch(() => 0);
     }
     this.graceEnd = this.now() + this.graceMs;

@@ -111,7 +111,12 @@ export class StatdLink implements StatusMonitor {
   async simulateCrash(): Promise<void> {
     const port = await this.port();
     // statd accepts SM_SIMU_CRASH only from a privileged port on loopback.
-    const c = createClient({ host: this.host, port, privileged: true, timeoutMs: this.timeoutMs });
+    const c = createClient({
+      host: this.host,
+      port,
+      privileged: true,
+      timeoutMs: Math.min(this.timeoutMs, 5000),
+    });
     try {
       await c.call(SM_VERS_DEF, 'SM_SIMU_CRASH', undefined);
     } catch (err) {

@@ -61,7 +61,8 @@ function bool(v: string, key: string): boolean {
 }
 
 function port(v: string, key: string): number {
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new ConfigError('ERR_NSM_CONFIG', `[statd] ${key}: not a port: ${v}`);
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+    throw new ConfigError('ERR_NSM_CONFIG', `[statd] ${key}: not a port: ${v}`);
   return Number(v);
 }
 
@@ -97,7 +98,8 @@ export async function loadStatdConfig(path: string): Promise<StatdConfig> {
   try {
     return statdConfigFrom(text);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError('ERR_NSM_CONFIG', `${path}: ${err.message}`, { cause: err });
+    if (err instanceof ConfigError)
+      throw new ConfigError('ERR_NSM_CONFIG', `${path}: ${err.message}`, { cause: err });
     throw err;
   }
 }

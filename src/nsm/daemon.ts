@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { chooseListenPort } from '../ports/choose.js';
+import { chooseListenPort, reservedPortCandidates } from '../ports/choose.js';
 import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
@@ -102,8 +102,12 @@ export class NsmDaemon {
     const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
     const names = opts.names?.length ? opts.names : [hostname()];
     for (const n of names) {
-      if (checkName(n) !== null) throw new DaemonError('ERR_NSM_START', `--name ${JSON.stringify(n)} is not a valid host name`);
+      if (checkName(n) !== null)
+        throw new DaemonError('ERR_NSM_START', `--name ${JSON.stringify(n)} is not a valid host name`);
     }
+    const privileged = process.getuid?.() === 0;
+    // The IANA registry behind the reserved-port choice takes a moment to load: start it now.
+    const reservedPorts = privileged ? reservedPortCandidates().catch(() => [] as number[]) : undefined;
     const storeLog: StoreLogger = {
       warn: (m, ...d) => log.warn(d.length ? { details: d } : {}, m),
       debug: (m, ...d) => log.debug(d.length ? { details: d } : {}, m),
@@ -117,14 +121,15 @@ export class NsmDaemon {
     const policy = new Policy({ ...opts.policy, log });
     const resolver = new Resolver(opts.lookup ? { lookup: opts.lookup } : {});
     const registry = new MonitorRegistry();
-    const privileged = process.getuid?.() === 0;
     const notifyTransport = new UdpNotifyTransport({
       ...(opts.outgoingPort ? { outgoingPort: opts.outgoingPort } : {}),
       privileged,
+      ...(reservedPorts ? { reservedPorts } : {}),
       ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
     });
     const callbackSender = new LoopbackCallbackSender({
       privileged,
+      ...(reservedPorts ? { reservedPorts } : {}),
       ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
     });
     const callbacks = new Callbacks({
@@ -200,7 +205,7 @@ export class NsmDaemon {
     }
 
     // Bind the outgoing sockets (reserved ports) while still root.
-    await Promise.all([notifyTransport.warmUp(), callbackSender.warmUp()]);
+    await Promise.all([notifyTransport.warmUp(port), callbackSender.warmUp(port)]);
     try {
       await dropPrivileges(opts.user === undefined ? await stateDirOwner(stateDir) : opts.user, log);
     } catch (err) {
@@ -270,7 +275,11 @@ export class NsmDaemon {
 }
 
 /** Binds UDP and TCP on the same port (an ephemeral one when 0, retried if TCP finds it taken). */
-async function listenBoth(server: RpcServer, host: string, port: number): Promise<{ port: number; tcpPort: number }> {
+async function listenBoth(
+  server: RpcServer,
+  host: string,
+  port: number,
+): Promise<{ port: number; tcpPort: number }> {
   const udp = await listenWithFallback((h) => server.listenUdp({ host: h, port }), host);
   const tcp = await listenWithFallback((h) => server.listenTcp({ host: h, port: udp.port }), udp.host).catch(
     async (err: NodeJS.ErrnoException) => {
@@ -329,7 +338,9 @@ export async function dropPrivileges(user: string | number | null, log: Log = si
     process.setgid?.(gid);
     process.setuid?.(uid);
   } catch (err) {
-    throw new DaemonError('ERR_NSM_USER', `cannot switch to user ${name}: ${(err as Error).message}`, { cause: err });
+    throw new DaemonError('ERR_NSM_USER', `cannot switch to user ${name}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   log.info({ user: name, uid, gid }, 'dropped root');
 }

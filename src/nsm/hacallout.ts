@@ -73,8 +73,7 @@ export function haCalloutRunner(opts: HaCalloutOptions): HaCallout & { idle(): P
   return run;
 }
 
-// XDR strings are byte strings: hand the exact bytes on (latin1 keeps one byte per char).
+// XDR strings are byte strings (one char per byte); argv is UTF-8, so decode a UTF-8 name to text.
 function asArg(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: any byte above ASCII
   return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
 }

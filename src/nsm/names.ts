@@ -59,11 +59,8 @@ export function canonicalAddress(addr: string): string | null {
 }
 
 function canonicalIPv4(addr: string): string {
-  // net.isIPv4 accepts only plain dotted decimal; normalise leading zeros away anyway.
-  return addr
-    .split('.')
-    .map((p) => String(Number(p)))
-    .join('.');
+  // net.isIPv4 accepts only plain dotted decimal without leading zeros: already canonical.
+  return addr;
 }
 
 function parseIPv6(addr: string): number[] | null {

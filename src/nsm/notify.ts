@@ -41,7 +41,8 @@ export interface RunNotifyResult extends NotifyResult {
 export async function runNotify(opts: RunNotifyOptions): Promise<RunNotifyResult> {
   const log = opts.log ?? silentLog;
   const names = opts.names?.length ? opts.names : [hostname()];
-  for (const n of names) if (checkName(n) !== null) throw new Error(`not a valid host name: ${JSON.stringify(n)}`);
+  for (const n of names)
+    if (checkName(n) !== null) throw new Error(`not a valid host name: ${JSON.stringify(n)}`);
   const store = opts.store ?? new FsStore({ dir: opts.stateDir });
   try {
     const snap = await store.load();
@@ -61,7 +62,10 @@ export async function runNotify(opts: RunNotifyOptions): Promise<RunNotifyResult
       notify = [...snap.notify, ...snap.monitors];
     }
     const peers = new Set(notify.map((r) => r.monName).filter((m) => checkName(m) === null));
-    log.info({ state, peers: peers.size, announced, names }, announced ? 'announcing reboot' : 'retrying pending peers');
+    log.info(
+      { state, peers: peers.size, announced, names },
+      announced ? 'announcing reboot' : 'retrying pending peers',
+    );
     if (peers.size === 0) return { state, announced, acknowledged: 0, failed: 0 };
     const transport = new UdpNotifyTransport({
       ...(opts.outgoingPort ? { outgoingPort: opts.outgoingPort } : {}),

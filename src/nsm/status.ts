@@ -72,13 +72,17 @@ export async function readStatus(dir: string): Promise<StatusReport> {
 
 // Names come from peers: show them escaped, never raw control bytes.
 function shown(s: string): string {
-  return s.replace(/[^\x20-\x7e\u00a0-\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.replace(
+    /[^\x20-\x7e\u00a0-\uffff]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** The text form of a status report. */
 export function formatStatus(s: StatusReport): string {
   const lines: string[] = [];
-  const boot = s.sameBoot === null ? '' : s.sameBoot ? ', written in this boot' : ', written in an earlier boot';
+  const boot =
+    s.sameBoot === null ? '' : s.sameBoot ? ', written in this boot' : ', written in an earlier boot';
   lines.push(`State directory: ${s.stateDir}`);
   lines.push(`State number:    ${s.state} (${s.state === 0 ? 'none yet' : s.up ? 'up' : 'down'}${boot})`);
   lines.push('');
@@ -87,12 +91,15 @@ export function formatStatus(s: StatusReport): string {
     const w = Math.max(8, ...s.monitors.map((m) => shown(m.monName).length));
     lines.push(`  ${'MON_NAME'.padEnd(w)}  CALLBACK (my_name prog/vers/proc)  PRIV`);
     for (const m of s.monitors) {
-      lines.push(`  ${shown(m.monName).padEnd(w)}  ${`${shown(m.myName)} ${m.prog}/${m.vers}/${m.proc}`.padEnd(33)}  ${m.priv}`);
+      lines.push(
+        `  ${shown(m.monName).padEnd(w)}  ${`${shown(m.myName)} ${m.prog}/${m.vers}/${m.proc}`.padEnd(33)}  ${m.priv}`,
+      );
     }
   }
   lines.push('');
   lines.push(`Pending notifications: ${s.pending.length}`);
-  for (const p of s.pending) lines.push(`  ${shown(p.monName)}  ${p.nextRetry ? `next try ${p.nextRetry}` : 'pending'}`);
+  for (const p of s.pending)
+    lines.push(`  ${shown(p.monName)}  ${p.nextRetry ? `next try ${p.nextRetry}` : 'pending'}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -22,19 +22,23 @@ export interface UdpTransportOptions {
   privileged?: boolean;
   /** rpcbind's port on peers (111; other values only in tests). */
   rpcbindPort?: number;
+  /** Reserved ports to pick from when privileged (computed once by the daemon; default: computed here). */
+  reservedPorts?: Promise<number[]>;
 }
 
 async function sharedClient(opts: UdpTransportOptions, host: string): Promise<RpcClient> {
+  // Many calls in flight on one socket: room for a burst of replies (the kernel caps it at rmem_max).
   const base = {
     host,
     port: opts.rpcbindPort ?? RPCBIND_PORT,
     transport: 'udp' as const,
     retransmitMs: 1000,
+    udpRecvBufferSize: 4 << 20,
   };
   if (opts.outgoingPort) return createClient({ ...base, localPort: opts.outgoingPort });
   if (opts.privileged) {
     // Reserved ports with no live IANA service on them, never 776 (ports/choose.ts).
-    const candidates = await reservedPortCandidates().catch(() => [] as number[]);
+    const candidates = await (opts.reservedPorts ?? reservedPortCandidates()).catch(() => [] as number[]);
     return createClient({
       ...base,
       privileged: true,
@@ -86,8 +90,8 @@ export class UdpNotifyTransport implements NotifyTransport {
   }
 
   /** Binds the sockets now (reserved ports need root, which is dropped after start-up). */
-  async warmUp(): Promise<void> {
-    await warm(await this.rpc(), ['127.0.0.1', '::1'], this.opts.rpcbindPort);
+  async warmUp(selfPort: number): Promise<void> {
+    await warm(await this.rpc(), ['127.0.0.1', '::1'], selfPort);
   }
 
   /** The local port the notifications leave from, once bound. */
@@ -164,8 +168,8 @@ export class LoopbackCallbackSender {
   }
 
   /** Binds the socket now (a reserved port needs root, which is dropped after start-up). */
-  async warmUp(): Promise<void> {
-    await warm(await this.rpc(), [CALLBACK_HOST], this.opts.rpcbindPort);
+  async warmUp(selfPort: number): Promise<void> {
+    await warm(await this.rpc(), [CALLBACK_HOST], selfPort);
   }
 
   private rpc(): Promise<RpcClient> {
@@ -180,11 +184,13 @@ export class LoopbackCallbackSender {
   }
 }
 
-// A NULL call to rpcbind binds the socket of each family; whether it answers does not matter.
-async function warm(rpc: RpcClient, hosts: string[], port = RPCBIND_PORT): Promise<void> {
+// An SM_NULL to our own listener binds the socket of each family (and answers at once).
+async function warm(rpc: RpcClient, hosts: string[], selfPort: number): Promise<void> {
   await Promise.all(
     hosts.map((host) =>
-      rpc.call(PMAP_DEF, 'PMAPPROC_NULL', undefined, { to: { host, port }, timeoutMs: 300 }).catch(() => {}),
+      rpc
+        .call(SM_VERS_DEF, 'SM_NULL', undefined, { to: { host, port: selfPort }, timeoutMs: 300 })
+        .catch(() => {}),
     ),
   );
 }

@@ -47,6 +47,8 @@ export interface RpcClientOptions {
   maxRetransmitMs?: number;
   /** Largest reply record over TCP. Default 1 MiB. */
   maxRecordSize?: number;
+  /** SO_RCVBUF of UDP sockets (capped by the kernel's rmem_max), for clients with many calls in flight. */
+  udpRecvBufferSize?: number;
   /** Default credentials of every call (AUTH_NONE when absent); CallOptions.authSys overrides. */
   authSys?: AuthSys;
   logger?: RpcLogger;
@@ -389,7 +391,13 @@ export class RpcClient {
     const type = family === 6 ? 'udp6' : 'udp4';
     const address = this.opts.localAddress ?? (family === 6 ? '::' : '0.0.0.0');
     for (const port of this.localPorts()) {
-      const s = dgram.createSocket({ type, ipv6Only: family === 6 });
+      // Destinations are resolved to IP literals up front, so sends skip dns.lookup.
+      const s = dgram.createSocket({
+        type,
+        ipv6Only: family === 6,
+        lookup: literalLookup,
+        ...(this.opts.udpRecvBufferSize ? { recvBufferSize: this.opts.udpRecvBufferSize } : {}),
+      });
       try {
         await new Promise<void>((resolve, reject) => {
           s.once('error', reject);
@@ -631,6 +639,14 @@ async function resolveDestination(host: string, port: number): Promise<Destinati
     family = net.isIP(address);
   }
   return { address, port, family: family as 4 | 6 };
+}
+
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family === 6 || address.includes(':') ? 6 : 4);
 }
 
 /** Creates an RPC client for one server (UDP calls may go elsewhere with CallOptions.to). */

@@ -13,6 +13,7 @@ export type DrcLookup =
   | { state: 'done'; reply: Uint8Array };
 
 interface Entry {
+  key: string;
   reply: Uint8Array | null;
   at: number;
 }
@@ -25,6 +26,10 @@ interface Entry {
  */
 export class DuplicateRequestCache {
   private readonly entries = new Map<string, Entry>();
+  // Insertion order as a ring, so evicting the oldest is O(1) (iterating a Map from its start after
+  // many deletions is not).
+  private readonly ring: (Entry | undefined)[];
+  private next = 0;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
 
@@ -34,6 +39,7 @@ export class DuplicateRequestCache {
   ) {
     this.maxEntries = Math.max(1, opts.maxEntries ?? 1024);
     this.maxAgeMs = opts.maxAgeMs ?? 120_000;
+    this.ring = new Array(this.maxEntries);
   }
 
   /** Number of entries held. */
@@ -60,12 +66,12 @@ export class DuplicateRequestCache {
       }
       this.entries.delete(key);
     }
-    if (this.entries.size >= this.maxEntries) {
-      // Map iterates in insertion order: the first key is the oldest.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { reply: null, at: now });
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined && this.entries.get(oldest.key) === oldest) this.entries.delete(oldest.key);
+    const entry: Entry = { key, reply: null, at: now };
+    this.ring[this.next] = entry;
+    this.next = (this.next + 1) % this.maxEntries;
+    this.entries.set(key, entry);
     return { state: 'new', key };
   }
 
@@ -86,6 +92,8 @@ export class DuplicateRequestCache {
   /** Drops every entry. */
   clear(): void {
     this.entries.clear();
+    this.ring.fill(undefined);
+    this.next = 0;
   }
 }
 

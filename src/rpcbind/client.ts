@@ -1,3 +1,4 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { createClient, type RpcClient, RpcError } from '../rpc/index.js';
 import type { CallOptions } from '../rpc/types.js';
 import { RpcbindError } from './errors.js';
@@ -179,10 +180,12 @@ export class RpcbindClient {
 export interface GetPortOptions extends CallOptions {
   /** rpcbind's port (default 111). */
   rpcbindPort?: number;
+  /** Resolves a host name that is not an IP address (default dns.promises.lookup, system resolver). */
+  lookup?: (host: string) => Promise<{ address: string; family: number }>;
 }
 
 /**
- * The port prog/vers listens on at host for udp or tcp, 0 when it is not registered. IPv4 hosts
+ * The port prog/vers listens on at host (an address or a name) for udp or tcp, 0 when it is not registered. IPv4 hosts
  * are asked with portmap v2 GETPORT over UDP (every rpcbind and portmapper answers it); IPv6 hosts
  * with rpcbind v3 GETADDR, over UDP for udp and TCP for tcp, because rpcbind answers for the
  * netid of the transport it is asked over. Rejects with RpcbindError ERR_RPCBIND_UNAVAILABLE when
@@ -195,10 +198,23 @@ export async function getPort(
   proto: 'udp' | 'tcp',
   opts: GetPortOptions = {},
 ): Promise<number> {
-  const { rpcbindPort, ...callOpts } = opts;
-  const family = ipFamily(host) ?? 4;
+  const { rpcbindPort, lookup, ...callOpts } = opts;
+  let address = host;
+  let family = ipFamily(host);
+  if (family === undefined) {
+    // A name: resolve it first, so that the address family decides between GETPORT and GETADDR.
+    try {
+      const found = await (lookup ?? dnsLookup)(host);
+      address = found.address;
+      family = found.family === 6 ? 6 : 4;
+    } catch (err) {
+      throw new RpcbindError('ERR_RPCBIND_UNAVAILABLE', `cannot resolve ${host}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
   const client = new RpcbindClient({
-    host,
+    host: address,
     port: rpcbindPort ?? RPCBIND_PORT,
     transport: family === 6 ? proto : 'udp',
     ...(callOpts.timeoutMs !== undefined ? { timeoutMs: callOpts.timeoutMs } : {}),

@@ -77,9 +77,10 @@ export async function systemRpcbindAnswers(port = RPCBIND_PORT, timeoutMs = 500)
 
 /**
  * Registers a service's program and versions with rpcbind so that clients find its ports:
- * rpcbind v4 SET for udp, tcp, udp6 and tcp6 (falling back to v3), plus portmap v2 SET for
- * udp and tcp, which is all an old portmapper understands. Stale entries of the same program and
- * versions (a previous run that crashed) are removed first, as rpc.statd does.
+ * rpcbind v4 SET for udp, tcp, udp6 and tcp6, plus portmap v2 SET for udp and tcp, which is all
+ * an old portmapper understands (one that answers v4 with PROG_MISMATCH gets the v2 SETs only).
+ * Stale entries of the same program and versions (a previous run that crashed) are removed first,
+ * as rpc.statd does.
  */
 export async function registerService(o: RegisterServiceOptions): Promise<ServiceRegistration> {
   const logger = o.logger ?? defaultLogger;

@@ -64,7 +64,7 @@ export interface RpcbindAddress {
 export class RpcbindServer {
   /** The registrations; in-process users may read it and add their own (owner 'superuser'). */
   readonly table: RegistrationTable;
-  private readonly rpc: RpcServer;
+  private rpc: RpcServer;
   private readonly logger: RpcLogger;
   private readonly now: () => number;
   private readonly interfaces: (() => InterfaceAddress[]) | undefined;
@@ -78,10 +78,15 @@ export class RpcbindServer {
     this.logger = opts.logger ?? defaultLogger;
     this.now = opts.now ?? Date.now;
     this.interfaces = opts.interfaces;
+    this.rpc = this.newRpcServer();
+  }
+
+  private newRpcServer(): RpcServer {
     this.rpc = new RpcServer({ logger: this.logger });
     this.addVersion2();
     this.addVersion34(RPCB3_DEF);
     this.addVersion34(RPCB4_DEF);
+    return this.rpc;
   }
 
   /** Where the server listens, once started. */
@@ -93,28 +98,37 @@ export class RpcbindServer {
   async start(): Promise<RpcbindAddress> {
     const port = this.opts.port ?? RPCBIND_PORT;
     let host = this.opts.host ?? '::';
-    let udpPort: number;
-    try {
-      udpPort = await this.rpc.listenUdp({ host, port });
-    } catch (err) {
-      // A machine without IPv6 cannot bind '::'; serve IPv4 only there.
-      if (this.opts.host !== undefined || (err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
-      host = '0.0.0.0';
-      udpPort = await this.rpc.listenUdp({ host, port });
-    }
-    let tcpPort: number;
-    try {
-      tcpPort = await this.rpc.listenTcp({ host, port: port === 0 ? udpPort : port });
-    } catch (err) {
-      if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-        this.rpc.close();
-        throw err;
+    // An ephemeral port is taken for UDP first; TCP may find it in use. A few fresh tries give
+    // both the same port, as clients of rpcbind expect; after that they may differ.
+    for (let attempt = 1; ; attempt++) {
+      let udpPort: number;
+      try {
+        udpPort = await this.rpc.listenUdp({ host, port });
+      } catch (err) {
+        // A machine without IPv6 cannot bind '::'; serve IPv4 only there.
+        if (this.opts.host !== undefined || (err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
+        host = '0.0.0.0';
+        udpPort = await this.rpc.listenUdp({ host, port });
       }
-      tcpPort = await this.rpc.listenTcp({ host, port: 0 });
+      let tcpPort: number;
+      try {
+        tcpPort = await this.rpc.listenTcp({ host, port: port === 0 ? udpPort : port });
+      } catch (err) {
+        if (port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+          await this.rpc.close();
+          throw err;
+        }
+        if (attempt < 10) {
+          await this.rpc.close();
+          this.newRpcServer();
+          continue;
+        }
+        tcpPort = await this.rpc.listenTcp({ host, port: 0 });
+      }
+      this.address = { host, udpPort, tcpPort };
+      this.registerSelf(host, udpPort, tcpPort);
+      return this.address;
     }
-    this.address = { host, udpPort, tcpPort };
-    this.registerSelf(host, udpPort, tcpPort);
-    return this.address;
   }
 
   /** Stops listening and closes every connection. */

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { RpcError } from '../../rpc/errors.js';
 import { createClient } from '../../rpc/index.js';
-import { RPCBIND_PORT, RpcbindClient } from '../../rpcbind/client.js';
+import { getPort, RPCBIND_PORT, RpcbindClient } from '../../rpcbind/client.js';
 import { loadRpcNames, type RpcNames } from '../../rpcbind/rpcent.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type PortMapping } from '../../rpcbind/table.js';
-import { ipFamily, netidOf } from '../../rpcbind/uaddr.js';
 import { xdrVoid } from '../../xdr/codec.js';
 import type { ProgramDef } from '../../xdr/program.js';
 import { type Command, fail, UsageError } from '../command.js';
@@ -130,24 +129,13 @@ interface PingOptions {
 }
 
 /** Asks HOST's rpcbind where prog listens for the transport: v2 GETPORT for IPv4, v3 GETADDR for IPv6. */
-async function findPort(o: PingOptions): Promise<number> {
-  const family = ipFamily(o.host) ?? 4;
+function findPort(o: PingOptions): Promise<number> {
   // rpcbind answers for any version when the one asked for is not registered (RFC 1833 §2.2.2),
   // which is what a versionless check wants: version 0 then finds the program.
-  const vers = o.vers ?? 0;
-  const client = new RpcbindClient({
-    host: o.host,
-    port: o.rpcbindPort,
-    transport: family === 6 ? o.transport : 'udp',
+  return getPort(o.host, o.prog, o.vers ?? 0, o.transport, {
+    rpcbindPort: o.rpcbindPort,
     timeoutMs: o.timeoutMs,
   });
-  try {
-    if (family === 4) return await client.pmapGetPort(o.prog, vers, o.transport);
-    const addr = await client.getAddr(o.prog, vers, netidOf(o.transport, 6), { version: 3 });
-    return addr?.port ?? 0;
-  } finally {
-    client.close();
-  }
 }
 
 async function ping(o: PingOptions): Promise<number> {
@@ -156,7 +144,7 @@ async function ping(o: PingOptions): Promise<number> {
     try {
       port = await findPort(o);
     } catch (err) {
-      return fail(`${o.host}: cannot reach rpcbind: ${describeError(err)}`);
+      return fail(`${o.host}: ${describeError(err)}`);
     }
     if (port === 0) return fail(`${o.host}: program ${o.prog} is not registered for ${o.transport}`);
   }

@@ -48,7 +48,8 @@ Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.
 
 function portOf(v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UsageError(`${what}: not a port number (0-65535): ${v}`);
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+    throw new UsageError(`${what}: not a port number (0-65535): ${v}`);
   return Number(v);
 }
 
@@ -112,7 +113,9 @@ export const serveCommand: Command = {
       ...(names ? { names } : {}),
       rpcbind: (rpcbind as 'system' | 'embedded' | 'none' | undefined) ?? 'auto',
       notify: !(values['no-notify'] ?? conf.noNotify ?? false),
-      ...((values['ha-callout'] ?? conf.haCallout) ? { haCallout: values['ha-callout'] ?? conf.haCallout } : {}),
+      ...((values['ha-callout'] ?? conf.haCallout)
+        ? { haCallout: values['ha-callout'] ?? conf.haCallout }
+        : {}),
       ...(values.user !== undefined ? { user: values.user } : {}),
       ...(maxMinutes !== undefined ? { maxMinutes } : {}),
       policy: {

@@ -37,38 +37,57 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
   let dir: string;
   let bootFile: string;
   let rpcbind: RpcbindServer;
+  // The peer host 127.0.0.2 has its own rpcbind on the same port: a wildcard socket would answer
+  // from 127.0.0.1, which a client asking 127.0.0.2 rightly ignores.
+  let peerRpcbind: RpcbindServer;
   let rpcbindPort: number;
   const lockd = new RpcServer();
   const peerStatd = new RpcServer();
-  const callbacks: Array<{ args: { mon_name: string; state: number; priv: Uint8Array }; caller: Caller }> = [];
+  const callbacks: Array<{ args: { mon_name: string; state: number; priv: Uint8Array }; caller: Caller }> =
+    [];
   const notifies: Array<{ mon_name: string; state: number; from: string }> = [];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nsmd-daemon-'));
     bootFile = join(dir, 'boot_id');
     await writeFile(bootFile, 'boot-one\n');
-    rpcbind = new RpcbindServer({ port: 0, host: '::' });
+    rpcbind = new RpcbindServer({ port: 0, host: '127.0.0.1' });
     rpcbindPort = (await rpcbind.start()).udpPort;
+    peerRpcbind = new RpcbindServer({ port: rpcbindPort, host: '127.0.0.2' });
+    await peerRpcbind.start();
     lockd.addProgram(LOCKD_DEF, {
       NSM_NOTIFY: (args, caller) => {
         callbacks.push({ args, caller });
       },
     });
     const lockdPort = await lockd.listenUdp({ host: '127.0.0.1', port: 0 });
-    rpcbind.table.set({ prog: 100021, vers: 4, netid: 'udp', addr: formatUaddr('127.0.0.1', lockdPort), owner: 'superuser' });
+    rpcbind.table.set({
+      prog: 100021,
+      vers: 4,
+      netid: 'udp',
+      addr: formatUaddr('127.0.0.1', lockdPort),
+      owner: 'superuser',
+    });
     peerStatd.addProgram(SM_VERS_DEF, {
       SM_NOTIFY: (args, caller) => {
         notifies.push({ ...args, from: caller.address });
       },
     });
-    const peerPort = await peerStatd.listenUdp({ host: '::', port: 0 });
-    rpcbind.table.set({ prog: 100024, vers: 1, netid: 'udp', addr: formatUaddr('0.0.0.0', peerPort), owner: 'superuser' });
+    const peerPort = await peerStatd.listenUdp({ host: '127.0.0.2', port: 0 });
+    peerRpcbind.table.set({
+      prog: 100024,
+      vers: 1,
+      netid: 'udp',
+      addr: formatUaddr('0.0.0.0', peerPort),
+      owner: 'superuser',
+    });
   });
 
   after(async () => {
     await lockd.close();
     await peerStatd.close();
     await rpcbind.close();
+    await peerRpcbind.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -98,7 +117,10 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     const sm = tcp.bind(SM_VERS_DEF);
     const priv = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
     const mon = await sm.SM_MON({
-      mon_id: { mon_name: '127.0.0.2', my_id: { my_name: 'server', my_prog: 100021, my_vers: 4, my_proc: 16 } },
+      mon_id: {
+        mon_name: '127.0.0.2',
+        my_id: { my_name: 'server', my_prog: 100021, my_vers: 4, my_proc: 16 },
+      },
       priv,
     });
     assert.deepEqual(mon, { res_stat: 0, state: 1 });
@@ -111,7 +133,12 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     assert.equal(snap.monitors.length, 1);
 
     // The monitored host reboots and says so, from its own address.
-    const peer = createClient({ host: '127.0.0.1', port: d.port, transport: 'udp', localAddress: '127.0.0.2' });
+    const peer = createClient({
+      host: '127.0.0.1',
+      port: d.port,
+      transport: 'udp',
+      localAddress: '127.0.0.2',
+    });
     await peer.call(SM_VERS_DEF, 'SM_NOTIFY', { mon_name: '127.0.0.2', state: 7 });
     await waitFor(() => callbacks.length === 1);
     const cb = callbacks[0]!.args;
@@ -120,7 +147,12 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     assert.equal(callbacks[0]!.caller.privilegedPort, true, 'callbacks come from a reserved port');
 
     // A spoofed one (another source address) does nothing.
-    const spoof = createClient({ host: '127.0.0.1', port: d.port, transport: 'udp', localAddress: '127.0.0.9' });
+    const spoof = createClient({
+      host: '127.0.0.1',
+      port: d.port,
+      transport: 'udp',
+      localAddress: '127.0.0.9',
+    });
     await spoof.call(SM_VERS_DEF, 'SM_NOTIFY', { mon_name: '127.0.0.2', state: 9 });
     await spoof.close();
     await peer.close();

@@ -604,6 +604,27 @@ describe('TCP streams', () => {
   });
 });
 
+describe('bounded work', () => {
+  it('drops UDP calls and stops reading TCP beyond maxRunningCalls, then carries on', async () => {
+    const fx = await startServer({ maxRunningCalls: 2 }, { host: '127.0.0.1' });
+    const replies = await udpExchange(
+      '127.0.0.1',
+      fx.udpPort,
+      [1, 2, 3].map((xid) => callBytes(xid, TEST_PROG, 1, 5, u32be(100))),
+      400,
+    );
+    assert.equal(replies.length, 2);
+    assert.ok(fx.server.stats.dropped >= 1);
+    const c = createClient({ host: '127.0.0.1', port: fx.tcpPort, transport: 'tcp' });
+    const t0 = Date.now();
+    const results = await Promise.all([100, 100, 100, 100].map((ms) => c.call(TEST_V1, 'SLOW', ms)));
+    assert.deepEqual(results, [100, 100, 100, 100]);
+    assert.ok(Date.now() - t0 >= 190, 'two at a time');
+    await c.close();
+    await fx.server.close();
+  });
+});
+
 describe('RpcServer.addProgram', () => {
   it('refuses a version twice and handlers for procedures the program lacks', () => {
     const server = new RpcServer();

@@ -226,14 +226,83 @@ describe('getPort and call options', () => {
 
   test('a server bound to one address registers itself with that address only', async () => {
     const server = new RpcbindServer({ port: 0, host: '127.0.0.1', logger: silent });
-    const { udpPort } = await server.start();
+    const { udpPort, tcpPort } = await server.start();
     try {
-      const hi = udpPort >> 8;
-      const lo = udpPort & 0xff;
+      const u = (p: number) => `127.0.0.1.${p >> 8}.${p & 0xff}`;
       assert.deepEqual(
         server.table.list().map((r) => `${r.vers} ${r.netid} ${r.addr}`),
-        ['4 tcp', '3 tcp', '2 tcp', '4 udp', '3 udp', '2 udp'].map((s) => `${s} 127.0.0.1.${hi}.${lo}`),
+        [
+          ...['4 tcp', '3 tcp', '2 tcp'].map((s) => `${s} ${u(tcpPort)}`),
+          ...['4 udp', '3 udp', '2 udp'].map((s) => `${s} ${u(udpPort)}`),
+        ],
       );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('getPort with a host name', () => {
+  test('the name is resolved first; its family picks GETPORT or GETADDR', async () => {
+    const { getPort } = await import('../../../src/rpcbind/client.js');
+    const { server, port } = await startSystem();
+    try {
+      server.table.set({ prog: 300120, vers: 1, netid: 'tcp', addr: '0.0.0.0.3.10', owner: 'superuser' });
+      server.table.set({ prog: 300120, vers: 1, netid: 'tcp6', addr: '::.3.11', owner: 'superuser' });
+      const v4 = async () => ({ address: '127.0.0.1', family: 4 });
+      const v6 = async () => ({ address: '::1', family: 6 });
+      assert.equal(await getPort('peer.nsmd.test', 300120, 1, 'tcp', { rpcbindPort: port, lookup: v4 }), 778);
+      assert.equal(await getPort('peer.nsmd.test', 300120, 1, 'tcp', { rpcbindPort: port, lookup: v6 }), 779);
+      const nowhere = async () => {
+        throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+      };
+      await assert.rejects(
+        getPort('nowhere.nsmd.test', 300120, 1, 'tcp', { rpcbindPort: port, lookup: nowhere }),
+        {
+          code: 'ERR_RPCBIND_UNAVAILABLE',
+          message: /cannot resolve nowhere\.nsmd\.test/,
+        },
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('registerService with a portmapper that speaks only version 2', () => {
+  test('v4 draws PROG_MISMATCH: the v2 SETs are made and undone', async () => {
+    const { RpcServer } = await import('../../../src/rpc/index.js');
+    const { PMAPVERS_DEF } = await import('../../../src/proto/rpcb_prot.js');
+    const maps = new Map<string, number>();
+    const server = new RpcServer({ logger: silent });
+    server.addProgram(PMAPVERS_DEF, {
+      PMAPPROC_NULL: () => undefined,
+      PMAPPROC_SET: (m) => {
+        maps.set(`${m.prog}/${m.vers}/${m.prot}`, m.port);
+        return true;
+      },
+      PMAPPROC_UNSET: (m) => {
+        for (const k of maps.keys()) if (k.startsWith(`${m.prog}/${m.vers}/`)) maps.delete(k);
+        return true;
+      },
+    });
+    const port = await server.listenUdp({ host: '127.0.0.1', port: 0 });
+    try {
+      const reg = await registerService({
+        prog: 300130,
+        vers: [1],
+        udpPort: 4100,
+        tcpPort: 4101,
+        mode: 'system',
+        rpcbindPort: port,
+      });
+      assert.deepEqual(Object.fromEntries(maps), { '300130/1/17': 4100, '300130/1/6': 4101 });
+      assert.deepEqual(
+        reg.entries.map((e) => e.netid),
+        ['udp', 'tcp'],
+      );
+      await reg.unregister();
+      assert.equal(maps.size, 0);
     } finally {
       await server.close();
     }
