@@ -235,6 +235,7 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
     const s = slots[i];
     if (s === undefined || !s.busy || s.xid !== xid) return;
     s.busy = false;
+    if (!running) return;
     if (counting) {
       // reply_stat MSG_ACCEPTED, then verifier, then accept_stat SUCCESS (RFC 5531 §9).
       const verfLen = ((msg[16]! << 24) | (msg[17]! << 16) | (msg[18]! << 8) | msg[19]!) >>> 0;

@@ -63,6 +63,8 @@ interface Options {
   stormBoundMs: number;
   probeMs: number;
   updateReadme: boolean;
+  /** Only redraw the picture, table and README from this results file. */
+  render?: string;
 }
 
 const HELP = `Usage: npm run bench -- [OPTIONS]   (node dist/bench/run.js [OPTIONS], as root)
@@ -80,6 +82,7 @@ bench/results/latest.json, a dated copy, and bench/results/latest.svg.
   --duration MS      length of each NULL / SM_STAT load (default 5000)
   --mon-bound MS     time limit of each SM_MON / SM_UNMON load (default 20000)
   --no-readme        do not update the table in README.md
+  --render FILE      measure nothing: redraw FILE's picture (FILE.svg) and table (and README)
 `;
 
 function parseList(s: string): number[] {
@@ -103,6 +106,7 @@ function options(argv: string[]): Options | undefined {
       'mon-bound': { type: 'string' },
       storm: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
+      render: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -140,6 +144,7 @@ function options(argv: string[]): Options | undefined {
     stormBoundMs: smoke ? 10_000 : 120_000,
     probeMs: smoke ? 500 : 5000,
     updateReadme: !smoke && !values['no-readme'],
+    ...(values.render ? { render: values.render } : {}),
   };
 }
 
@@ -621,6 +626,18 @@ function picture(results: Record<string, any>, env: Record<string, any>): string
           categories: ns.map((n) => `${Number(n).toLocaleString('en')} peers`),
           yLabel: 'seconds (median)',
           logY: true,
+          note: ns
+            .flatMap((n) =>
+              KINDS.map((k) => {
+                const runs = (notify[n] as unknown as Record<DaemonKind, NotifyRun[]>)[k] ?? [];
+                const bad = runs.filter((r) => r.allAckedMs === null);
+                if (bad.length === 0) return '';
+                const name = k === 'statd' ? 'sm-notify' : 'nsmd notify';
+                return `${name}, ${n} peers: ${bad.length}/${runs.length} runs unfinished at the limit (acked ${bad.map((r) => r.acked).join(', ')})`;
+              }),
+            )
+            .filter(Boolean)
+            .join('; '),
           series: KINDS.map((k) => ({
             name: k === 'statd' ? 'Debian sm-notify' : 'nsmd notify',
             color: COLORS[k],
@@ -668,13 +685,25 @@ function fmtSpread(s: Spread | undefined, unit = ''): string {
   return s.n > 1 ? `${s.median}${unit} (${s.min}-${s.max})` : `${s.median}${unit}`;
 }
 
+type NotifyFigure = Record<DaemonKind, NotifyRun[]> & { summary: Record<string, Spread> };
+
+/** Median time, or how far the unfinished runs got within the time limit. */
+function notifyText(f: NotifyFigure, k: DaemonKind, o: Options): string {
+  const s = f.summary[k]!;
+  const unfinished = f[k].filter((r) => r.allAckedMs === null);
+  if (unfinished.length === 0) return fmtSpread(s);
+  const got = unfinished.map((r) => r.acked).join(', ');
+  const text = `${unfinished.length} of ${f[k].length} runs unfinished in ${o.notifyBoundMs / 1000} s (acked: ${got})`;
+  return s.n > 0 ? `${fmtSpread(s)}; ${text}` : text;
+}
+
 /** "3.2x faster" or "1.5x slower" from a Debian-time / nsmd-time ratio. */
 function speedText(s: Spread): string {
   if (s.n === 0 || s.median <= 0) return 'n/a';
   return s.median >= 1 ? `${fmtSpread(s, 'x')} faster` : `${round(1 / s.median)}x slower`;
 }
 
-function table(results: Record<string, any>): string {
+function table(results: Record<string, any>, o: Options): string {
   const rows: string[][] = [['figure', 'Debian', 'nsmd', 'nsmd / Debian']];
   for (const [key, label] of [
     ['nullUdp', 'NULL calls/s, UDP'],
@@ -728,14 +757,14 @@ function table(results: Record<string, any>): string {
       ]);
     }
   }
-  const notify = results.notify as Record<string, { summary: Record<string, Spread> }> | undefined;
+  const notify = results.notify as Record<string, NotifyFigure> | undefined;
   if (notify) {
     for (const [n, f] of Object.entries(notify)) {
       const s = f.summary;
       rows.push([
         `all ${Number(n).toLocaleString('en')} peers notified, ms`,
-        fmtSpread(s.statd),
-        fmtSpread(s.nsmd),
+        notifyText(f, 'statd', o),
+        notifyText(f, 'nsmd', o),
         speedText(s.speedup!),
       ]);
     }
@@ -795,9 +824,29 @@ function updateReadme(md: string, env: Record<string, any>): void {
   writeFileSync(file, text.slice(0, i) + body + text.slice(j + end.length));
 }
 
+/** Redraws the picture and table of a results file (after a change to how they are drawn). */
+function render(file: string, readme: boolean): number {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    mode: string;
+    date: string;
+    machine: Environment['machine'];
+    versions: Environment['versions'];
+    options: Options & { only: Figure[] };
+    results: Record<string, unknown>;
+  };
+  const env: Environment = { date: report.date, machine: report.machine, versions: report.versions };
+  const o: Options = { ...report.options, only: new Set(report.options.only) };
+  const md = table(report.results, o);
+  writeFileSync(file.replace(/\.json$/, '.svg'), picture(report.results, env));
+  if (readme && report.mode === 'full') updateReadme(md, env);
+  process.stdout.write(`${md}\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const o = options(process.argv.slice(2));
   if (!o) return 0;
+  if (o.render) return render(o.render, o.updateReadme);
   if (process.getuid?.() !== 0) {
     process.stderr.write('bench: needs root (network namespaces); run: sudo npm run bench\n');
     return 1;
@@ -849,7 +898,7 @@ async function main(): Promise<number> {
     errors,
     durationMs: Date.now() - started,
   };
-  const md = table(results);
+  const md = table(results, o);
   const stamp = env.date.slice(0, 16).replace(/[:T]/g, '-');
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const svg = picture(results, env);

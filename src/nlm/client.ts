@@ -7,6 +7,7 @@ import {
   type nlm4_cancargs,
   type nlm4_lock,
   type nlm4_lockargs,
+  type nlm4_res,
   type nlm4_stats,
   type nlm4_testargs,
   type nlm4_unlockargs,
@@ -105,6 +106,8 @@ export interface LockClientOptions {
   blockedRetryMs?: number;
   /** Pause before asking again after DENIED_GRACE_PERIOD (default 5 s). */
   graceRetryMs?: number;
+  /** Pause before asking again a server that did not answer (default 1 s). */
+  downRetryMs?: number;
   /** How long reclaims keep trying a server that does not answer yet (default 60 s). */
   reclaimTimeoutMs?: number;
   log?: Log;
@@ -159,7 +162,9 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     this.rpcServer.addProgram(NLM4_VERS_DEF, {
       NLMPROC4_NULL: () => undefined,
       NLMPROC4_GRANTED: (a) => ({ cookie: a.cookie, stat: { stat: this.onGranted(a) } }),
-      NLMPROC4_GRANTED_MSG: () => undefined,
+      // Linux's lockd grants with the asynchronous form: answer with GRANTED_RES to its NLM.
+      NLMPROC4_GRANTED_MSG: (a, c) =>
+        void this.sendGrantedRes(c, { cookie: a.cookie, stat: { stat: this.onGranted(a) } }),
       NLMPROC4_NSM_NOTIFY: (s, c) => (this.onReboot(s, c) ? undefined : NO_REPLY),
       NLMPROC4_TEST_RES: () => undefined,
       NLMPROC4_LOCK_RES: () => undefined,
@@ -244,7 +249,8 @@ export class LockClient extends EventEmitter<LockClientEvents> {
           )
             throw err;
           this.emit('retry', lock, (err as Error).message);
-          await this.pause(w, this.opts.graceRetryMs ?? 5000, o.signal);
+          // A restarting server registers within moments: ask again soon, to be there in its grace.
+          await this.pause(w, this.opts.downRetryMs ?? 1000, o.signal);
           continue;
         }
         if (stat === NLM4.GRANTED) return this.granted(lock, 'reply');
@@ -385,6 +391,25 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     // Blocked requests were lost with the server's queue: send them again.
     for (const w of this.waiters) if (w.lock.server === server) w.wake();
     return true;
+  }
+
+  private sendGrantedRes(caller: Caller, res: nlm4_res): void {
+    void (async () => {
+      try {
+        const port = await getPort(caller.address, NLM4_VERS_DEF.prog, NLM4_VERS_DEF.vers, 'udp', {
+          timeoutMs: 5000,
+        });
+        if (port === 0) throw new Error(`no NLM v4 registered on ${caller.address}`);
+        const c = createClient({ host: caller.address, port, timeoutMs: 5000 });
+        try {
+          await c.call(NLM4_VERS_DEF, 'NLMPROC4_GRANTED_RES', res);
+        } finally {
+          c.close();
+        }
+      } catch (err) {
+        this.log.warn({ to: caller.address, err: (err as Error).message }, 'GRANTED_RES failed');
+      }
+    })();
   }
 
   private async reclaimAll(server: string): Promise<void> {

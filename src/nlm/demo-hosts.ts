@@ -108,12 +108,21 @@ export class HostProcess {
 
   /** Waits until at least `count` JSON events named `name` were printed; false on timeout or exit. */
   waitEvent(name: string, timeoutMs: number, count = 1): Promise<boolean> {
+    return this.waitFor(() => this.events().filter((e) => e.event === name).length >= count, timeoutMs);
+  }
+
+  /** Waits until stdout matches `re`; false on timeout or exit. */
+  waitOutput(re: RegExp, timeoutMs: number): Promise<boolean> {
+    return this.waitFor(() => re.test(this.stdout), timeoutMs);
+  }
+
+  private waitFor(done_: () => boolean, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const check = () => {
-        const n = this.events().filter((e) => e.event === name).length;
-        if (n >= count || !this.running) {
+        const ok = done_();
+        if (ok || !this.running) {
           done();
-          resolve(n >= count);
+          resolve(ok);
         }
       };
       const timer = setTimeout(() => {

@@ -80,18 +80,13 @@ export async function runLockRecoveryDemo(opts: DemoOptions = {}): Promise<boole
       },
     );
     statd.set(h.name, p);
-    return waitRpc(h, 100024);
+    return waitRpc(h, 100024, 1, p);
   };
-  const waitRpc = async (h: DemoHost, prog: number): Promise<boolean> => {
+  const waitRpc = async (h: DemoHost, prog: number, vers: number, p?: HostProcess): Promise<boolean> => {
     const end = Date.now() + 15_000;
-    while (Date.now() < end) {
-      const r = await net.run(
-        h,
-        process.execPath,
-        [NSMD, 'rpcinfo', '-u', '127.0.0.1', String(prog)],
-        'rpcinfo',
-        5000,
-      );
+    while (Date.now() < end && (!p || p.running)) {
+      const args = [NSMD, 'rpcinfo', '-u', '127.0.0.1', String(prog), String(vers)];
+      const r = await net.run(h, process.execPath, args, 'rpcinfo', 5000);
       if (r.code === 0) return true;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -112,17 +107,18 @@ export async function runLockRecoveryDemo(opts: DemoOptions = {}): Promise<boole
 
   try {
     line('setup', `three hosts: ${net.hosts.map((h) => `${h.name} ${h.address}`).join(', ')}`);
-    for (const h of net.hosts) {
-      nsmd(h, ['rpcbind'], 'rpcbind');
-      if (!(await waitRpc(h, 100000))) throw new Error(`rpcbind did not start on ${h.name}`);
-    }
-    for (const h of net.hosts) {
-      if (!(await bootStatd(h))) throw new Error(`nsmd serve did not start on ${h.name}`);
-    }
+    await Promise.all(
+      net.hosts.map(async (h) => {
+        const rpcbind = nsmd(h, ['rpcbind'], 'rpcbind');
+        if (!(await waitRpc(h, 100000, 2, rpcbind)))
+          throw new Error(`nsmd rpcbind did not start on ${h.name}`);
+        if (!(await bootStatd(h))) throw new Error(`nsmd serve did not start on ${h.name}`);
+      }),
+    );
     line('setup', 'rpcbind and nsmd serve (the status monitor) run on every host');
     // The first boot has nothing to reclaim: a one-second grace period.
     let lockd = nsmd(server, ['lockd', '--grace', '1', '--name', 'server', '--log-format', 'json'], 'lockd');
-    if (!(await waitRpc(server, 100021))) throw new Error('nsmd lockd did not start on server');
+    if (!(await waitRpc(server, 100021, 4, lockd))) throw new Error('nsmd lockd did not start on server');
     await new Promise((r) => setTimeout(r, 1200));
     line('server', 'nsmd lockd serves NLM v4 (registered with rpcbind)');
 
@@ -177,7 +173,9 @@ export async function runLockRecoveryDemo(opts: DemoOptions = {}): Promise<boole
       ['lockd', '--grace', String(grace), '--name', 'server', '--log-format', 'json'],
       'lockd',
     );
-    if (!(await waitRpc(server, 100021))) throw new Error('nsmd lockd did not restart on server');
+    // Its log says when it serves (rpcbind may still name the dead lock manager's port for a while).
+    if (!(await lockd.waitOutput(/lock manager serving/, 15_000)))
+      throw new Error('nsmd lockd did not restart on server');
     line('server', `nsmd lockd starts with an empty table: SM_SIMU_CRASH, grace period of ${grace} s`);
     check(
       'clienta',

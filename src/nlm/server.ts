@@ -409,7 +409,8 @@ export class LockServer {
 
   private freeClient(name: string, keep?: (o: LockOwner) => boolean): void {
     const granted = this.table.freeAll(name, keep);
-    if (!keep) this.shares.freeAll(name);
+    // Shares carry no NSM state: they all go.
+    this.shares.freeAll(name);
     this.grantAll(granted);
     this.releaseIfIdle(name);
   }

@@ -264,8 +264,9 @@ export class NsmDaemon {
       await this.server.close();
       this.notifier.close();
       this.callbacks.close();
-      await this.registration.unregister();
+      // Syncs in progress finish before the store closes; only then is the service withdrawn.
       await this.store.close();
+      await this.registration.unregister();
       if (this.ha) await Promise.race([this.ha.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await Promise.all([this.transports.notify.close(), this.transports.callback.close()]);
       this.log.info({ state: this.state.current }, 'stopped');

@@ -94,6 +94,7 @@ export class MonitorRegistry {
   private readonly targets = new Map<string, CallbackTarget>();
   private readonly slab = new PrivSlab();
   private records = 0;
+  private lastTarget: CallbackTarget | null = null;
 
   /** Number of (mon_name, my_id) records. */
   get size(): number {
@@ -185,6 +186,7 @@ export class MonitorRegistry {
     this.hosts.clear();
     this.byAddress.clear();
     this.targets.clear();
+    this.lastTarget = null;
     this.slab.reset();
     this.records = 0;
     return out;
@@ -262,6 +264,12 @@ export class MonitorRegistry {
   }
 
   private intern(id: MyId): CallbackTarget {
+    // Nearly every record names the same my_id: skip building the key for it.
+    const last = this.lastTarget;
+    if (last !== null && last.refs > 0 && sameId(last, id)) {
+      last.refs++;
+      return last;
+    }
     const key = targetKey(id);
     let t = this.targets.get(key);
     if (!t) {
@@ -269,6 +277,7 @@ export class MonitorRegistry {
       this.targets.set(key, t);
     }
     t.refs++;
+    this.lastTarget = t;
     return t;
   }
 

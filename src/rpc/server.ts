@@ -129,8 +129,9 @@ interface Connection extends Endpoint {
   loopback: boolean;
   lastActivity: number;
   running: number;
-  /** Reading paused because too many calls are running. */
+  /** Reading paused because too many calls are running; records already read wait in backlog. */
   held: boolean;
+  backlog: Uint8Array[];
   corked: boolean;
   closed: boolean;
 }
@@ -396,6 +397,7 @@ export class RpcServer {
       lastActivity: Date.now(),
       running: 0,
       held: false,
+      backlog: [],
       corked: false,
       closed: false,
     };
@@ -422,6 +424,14 @@ export class RpcServer {
 
   private onRecord(conn: Connection, rec: Uint8Array): void {
     if (conn.closed) return;
+    if (conn.held) {
+      conn.backlog.push(rec);
+      return;
+    }
+    this.dispatchRecord(conn, rec);
+  }
+
+  private dispatchRecord(conn: Connection, rec: Uint8Array): void {
     const out = this.process(rec, conn, conn.address, conn.port, conn.family, conn.loopback);
     if (out === null) return;
     if (out instanceof Uint8Array) {
@@ -429,11 +439,7 @@ export class RpcServer {
       return;
     }
     conn.running++;
-    if (++this.running >= this.maxRunningCalls && !conn.held) {
-      conn.held = true;
-      this.held.add(conn);
-      conn.socket.pause();
-    }
+    if (++this.running >= this.maxRunningCalls) this.hold(conn);
     out
       .then((reply) => {
         conn.running--;
@@ -462,14 +468,28 @@ export class RpcServer {
     }
   }
 
+  private hold(conn: Connection): void {
+    if (conn.held) return;
+    conn.held = true;
+    this.held.add(conn);
+    conn.socket.pause();
+  }
+
   private callFinished(): void {
     this.running--;
     if (this.held.size === 0 || this.running >= this.maxRunningCalls) return;
-    for (const c of this.held) {
-      c.held = false;
-      if (!c.closed && c.socket.writableLength <= TCP_WRITE_HIGH_WATER) c.socket.resume();
-    }
+    const waiting = [...this.held];
     this.held.clear();
+    for (const c of waiting) {
+      if (c.closed) continue;
+      if (this.running >= this.maxRunningCalls) {
+        this.held.add(c);
+        continue;
+      }
+      c.held = false;
+      while (c.backlog.length > 0 && !c.held && !c.closed) this.dispatchRecord(c, c.backlog.shift()!);
+      if (!c.held && !c.closed && c.socket.writableLength <= TCP_WRITE_HIGH_WATER) c.socket.resume();
+    }
   }
 
   private startSweeper(): void {
@@ -486,6 +506,7 @@ export class RpcServer {
     const now = Date.now();
     for (const c of this.conns) {
       const quiet = now - c.lastActivity;
+      if (c.held) continue; // not read on purpose, so neither idle nor stalled
       if (c.reader.inRecord) {
         if (quiet > this.recordTimeoutMs) {
           this.log.debug(`closing TCP connection from ${c.address}:${c.port}: record stalled`);

@@ -1,11 +1,11 @@
 import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { endianness } from 'node:os';
+import { availableParallelism, endianness } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { errnoOf, StoreError } from './errors.js';
 import { defaultStoreLogger, type StoreLogger } from './logger.js';
-import { ENTRY, type ReadRequest, type ReadResult } from './read-worker.js';
+import { ENTRY, type ReadChunk, type ReadRequest } from './read-worker.js';
 import {
   checkMonName,
   checkMyId,
@@ -51,6 +51,8 @@ export interface FsStoreOptions {
   concurrency?: number;
   /** Most calls applied in one group commit (default 8192). */
   maxBatch?: number;
+  /** Worker threads reading each directory at load (default 2, at most the CPUs). */
+  readers?: number;
 }
 
 /** Counters of the work an FsStore did, e.g. to see group commit share syncs. */
@@ -231,6 +233,7 @@ export class FsStore implements Store {
   private readonly readOnly: boolean;
   private readonly concurrency: number;
   private readonly maxBatch: number;
+  private readonly readers: number;
   private readonly sm: HostDir;
   private readonly bak: HostDir;
   private baseHandle: FileHandle | null = null;
@@ -259,6 +262,7 @@ export class FsStore implements Store {
     this.readOnly = opts.readOnly ?? false;
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 8192);
+    this.readers = Math.max(1, Math.min(opts.readers ?? 2, availableParallelism()));
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);
@@ -373,24 +377,36 @@ export class FsStore implements Store {
 
   /** Reads every host file of a directory into the index; returns the records. */
   private async readDir(d: HostDir): Promise<MonitorRecord[]> {
-    const res = await readHostDirInWorker({ dir: d.path, maxFile: MAX_HOST_FILE });
-    if (res.fatal) {
-      if (this.readOnly && res.fatal.code === 'ENOENT') return [];
-      throw this.openError(`cannot read ${d.label}/: ${res.fatal.message}`);
-    }
-    const data = Buffer.from(res.data.buffer, res.data.byteOffset, res.data.byteLength);
     const out: MonitorRecord[] = [];
+    const temps: string[] = [];
+    const fatal = await readHostDirInWorkers(
+      { dir: d.path, maxFile: MAX_HOST_FILE, part: 0, parts: this.readers, chunk: 4096 },
+      (chunk) => this.indexChunk(d, chunk, out, temps),
+    );
+    if (fatal) {
+      if (this.readOnly && fatal.code === 'ENOENT') return [];
+      throw this.openError(`cannot read ${d.label}/: ${fatal.message}`);
+    }
+    for (const name of temps) {
+      await fsp.unlink(d.pathOf(name)).catch(() => {});
+      this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
+    }
+    return out;
+  }
+
+  /** Takes the host files of one chunk read by a worker into the index. */
+  private indexChunk(d: HostDir, res: ReadChunk, out: MonitorRecord[], temps: string[]): void {
+    const data = Buffer.from(res.data.buffer, res.data.byteOffset, res.data.byteLength);
     let errorIndex = 0;
     for (let i = 0; i < res.count; i++) {
-      const [kind, ns, ne, cs, ce] = res.entries.subarray(i * 5, i * 5 + 5) as unknown as number[];
-      const name = data.toString('latin1', ns, ne);
+      const at = i * 5;
+      const kind = res.entries[at]!;
+      const name = data.toString('latin1', res.entries[at + 1], res.entries[at + 2]);
       const skip = (why: string): void => this.log.warn(`ignoring ${d.label}/${show(name)}: ${why}`);
       switch (kind) {
         case ENTRY.hidden:
-          if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) {
-            await fsp.unlink(d.pathOf(name)).catch(() => {});
-            this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
-          } else skip('hidden or temp file');
+          if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) temps.push(name);
+          else skip('hidden or temp file');
           continue;
         case ENTRY.symlink:
           skip('a symbolic link');
@@ -413,26 +429,25 @@ export class FsStore implements Store {
         skip(`file name ${problem}`);
         continue;
       }
-      const content = data.toString('latin1', cs, ce);
+      const content = data.toString('latin1', res.entries[at + 3], res.entries[at + 4]);
       const recs = parseRecordFile(content);
       if (!recs) {
         skip('not a list of nfs-utils records');
         continue;
       }
-      // A repeated (mon_name, my_id): the last line wins, as a later SM_MON would.
-      const lines = splitLines(content);
-      if (lines.length === 1) {
+      if (recs.length === 1) {
         out.push(recs[0]!);
         d.setContent(name, content);
         continue;
       }
+      // A repeated (mon_name, my_id): the last line wins, as a later SM_MON would.
+      const lines = splitLines(content);
       const last = new Map<string, number>();
       for (let j = 0; j < lines.length; j++) last.set(lineKey(lines[j]!), j);
       const unique = lines.filter((l, j) => last.get(lineKey(l)) === j);
       for (let j = 0; j < lines.length; j++) if (last.get(lineKey(lines[j]!)) === j) out.push(recs[j]!);
       d.setContent(name, unique.length === lines.length ? content : joinLines(unique));
     }
-    return out;
   }
 
   private async readState(): Promise<void> {
@@ -844,24 +859,59 @@ export class FsStore implements Store {
   }
 }
 
-/** Runs readHostDir on a worker thread. */
-function readHostDirInWorker(req: ReadRequest): Promise<ReadResult> {
+/**
+ * Reads a directory with `req.parts` worker threads, handing each chunk to onChunk as it comes.
+ * Resolves the directory's own error (e.g. ENOENT) if it could not be read, else undefined.
+ */
+function readHostDirInWorkers(
+  req: ReadRequest,
+  onChunk: (chunk: ReadChunk) => void,
+): Promise<ReadChunk['fatal'] | undefined> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
-      workerData: { nsmdReadHostDir: req },
-    });
-    let done = false;
-    worker.once('message', (res: ReadResult) => {
-      done = true;
-      resolve(res);
-      void worker.terminate();
-    });
-    worker.once('error', (err) => {
-      done = true;
-      reject(err);
-    });
-    worker.once('exit', (code) => {
-      if (!done) reject(new Error(`directory reader exited with code ${code} before answering`));
-    });
+    const url = new URL('./read-worker.js', import.meta.url);
+    const workers: Worker[] = [];
+    let running = req.parts;
+    let failed = false;
+    const stop = (): void => {
+      for (const w of workers) void w.terminate();
+    };
+    for (let part = 0; part < req.parts; part++) {
+      const w = new Worker(url, { workerData: { nsmdReadHostDir: { ...req, part } } });
+      workers.push(w);
+      let done = false;
+      w.on('message', (chunk: ReadChunk) => {
+        if (failed) return;
+        if (chunk.fatal) {
+          failed = true;
+          stop();
+          resolve(chunk.fatal);
+          return;
+        }
+        try {
+          onChunk(chunk);
+        } catch (err) {
+          failed = true;
+          stop();
+          reject(err);
+          return;
+        }
+        if (!chunk.last) return;
+        done = true;
+        void w.terminate();
+        if (--running === 0) resolve(undefined);
+      });
+      w.once('error', (err) => {
+        if (failed) return;
+        failed = true;
+        stop();
+        reject(err);
+      });
+      w.once('exit', (code) => {
+        if (done || failed) return;
+        failed = true;
+        stop();
+        reject(new Error(`directory reader exited with code ${code} before answering`));
+      });
+    }
   });
 }

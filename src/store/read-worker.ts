@@ -1,16 +1,23 @@
-// Reads every entry of one host directory on a worker thread. Plain blocking reads here are 2-5
+// Reads the entries of one host directory on a worker thread. Plain blocking reads here are 2-5
 // times faster than one libuv request per open/read/close on a small machine, and they keep the
-// main thread's event loop free. The result is one transferred buffer, no per-file messages.
-import { constants as C, closeSync, openSync, readdirSync, readSync } from 'node:fs';
+// main thread's event loop free. Results go back in chunks (one transferred buffer each), so the
+// main thread parses while the worker reads; several workers can share a directory (`part`).
+import { constants as C, closeSync, type Dirent, openSync, readdirSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** What the worker is given. */
+/** What a reader is given. */
 export interface ReadRequest {
   dir: string;
+  /** Bigger files are reported, not read. */
   maxFile: number;
+  /** This reader takes the entries whose index modulo `parts` is `part`. */
+  part: number;
+  parts: number;
+  /** Entries per chunk sent. */
+  chunk: number;
 }
 
-/** Kinds of directory entries, as reported in `ReadResult.entries`. */
+/** Kinds of directory entries, as reported in `ReadChunk.entries`. */
 export const ENTRY = {
   file: 0,
   hidden: 1,
@@ -25,19 +32,35 @@ export const ENTRY = {
  * Per entry 5 ints: kind, name start, name end, content start, content end (offsets into data).
  * `errors` holds the message of each `error` entry, in order.
  */
-export interface ReadResult {
+export interface ReadChunk {
   data: Uint8Array;
   entries: Int32Array;
   count: number;
   errors: string[];
+  /** The reader's last chunk. */
+  last: boolean;
   /** Set when the directory itself could not be read. */
   fatal?: { message: string; code?: string };
 }
 
-/** Reads the directory (runs on the worker thread). */
-export function readHostDir(req: ReadRequest): ReadResult {
-  let data = Buffer.allocUnsafeSlow(1 << 20);
+/** Reads the directory, handing each chunk to `emit` (runs on the worker thread). */
+export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void): void {
+  let list: Dirent<Buffer>[];
+  try {
+    list = readdirSync(req.dir, { encoding: 'buffer', withFileTypes: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const fatal = { message: e.message, ...(e.code ? { code: e.code } : {}) };
+    emit({ data: new Uint8Array(0), entries: new Int32Array(0), count: 0, errors: [], last: true, fatal });
+    return;
+  }
+  const prefix = Buffer.from(`${req.dir}/`);
+  const slot = Buffer.allocUnsafeSlow(req.maxFile + 1);
+  let data = Buffer.allocUnsafeSlow(256 << 10);
   let used = 0;
+  let entries = new Int32Array(req.chunk * 5);
+  let count = 0;
+  let errors: string[] = [];
   const ensure = (n: number): void => {
     if (used + n <= data.length) return;
     let size = data.length * 2;
@@ -46,25 +69,16 @@ export function readHostDir(req: ReadRequest): ReadResult {
     data.copy(next, 0, 0, used);
     data = next;
   };
-  const errors: string[] = [];
-  let list: import('node:fs').Dirent<Buffer>[];
-  try {
-    list = readdirSync(req.dir, { encoding: 'buffer', withFileTypes: true });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return {
-      data: new Uint8Array(0),
-      entries: new Int32Array(0),
-      count: 0,
-      errors,
-      fatal: { message: e.message, ...(e.code ? { code: e.code } : {}) },
-    };
-  }
-  const entries = new Int32Array(list.length * 5);
-  const prefix = Buffer.from(`${req.dir}/`);
-  const slot = Buffer.allocUnsafe(req.maxFile + 1);
-  let count = 0;
-  for (const e of list) {
+  const flush = (last: boolean): void => {
+    emit({ data: data.subarray(0, used), entries: entries.subarray(0, count * 5), count, errors, last });
+    data = Buffer.allocUnsafeSlow(data.length);
+    entries = new Int32Array(req.chunk * 5);
+    used = 0;
+    count = 0;
+    errors = [];
+  };
+  for (let i = req.part; i < list.length; i += req.parts) {
+    const e = list[i]!;
     const name = e.name;
     ensure(name.length);
     const nameStart = used;
@@ -100,15 +114,17 @@ export function readHostDir(req: ReadRequest): ReadResult {
       }
     }
     entries.set([kind, nameStart, nameStart + name.length, cStart, cEnd], count * 5);
-    count++;
+    if (++count === req.chunk) flush(false);
   }
-  return { data: data.subarray(0, used), entries, count, errors };
+  flush(true);
 }
 
 if (parentPort && (workerData as { nsmdReadHostDir?: ReadRequest } | null)?.nsmdReadHostDir) {
-  const result = readHostDir((workerData as { nsmdReadHostDir: ReadRequest }).nsmdReadHostDir);
-  // data views a buffer of its own (never the small-Buffer pool): moved, not copied.
-  parentPort.postMessage(result, [result.data.buffer as ArrayBuffer, result.entries.buffer as ArrayBuffer]);
-  // Stay until terminated: exiting now could let 'exit' overtake the message.
-  parentPort.on('message', () => {});
+  const port = parentPort;
+  readHostDir((workerData as { nsmdReadHostDir: ReadRequest }).nsmdReadHostDir, (chunk) => {
+    // data and entries view buffers of their own (never the small-Buffer pool): moved, not copied.
+    port.postMessage(chunk, [chunk.data.buffer as ArrayBuffer, chunk.entries.buffer as ArrayBuffer]);
+  });
+  // Stay until terminated: exiting now could let 'exit' overtake the last message.
+  port.on('message', () => {});
 }

@@ -46,7 +46,10 @@ async function main(): Promise<number> {
     ...(values.rate !== undefined ? { clientRate: Number(values.rate) } : {}),
     progress: (l) => process.stderr.write(`${l}\n`),
   });
-  const text = `${JSON.stringify(report, (k, v) => (k === 'series' ? thin(v) : v), 2)}\n`;
+  const text = `${JSON.stringify(report, (k, v) => (k === 'series' ? thin(v) : v), 2).replace(
+    /\[\s+([\d.]+),\s+(\d+),\s+(\d+)\s+\]/g,
+    '[$1, $2, $3]',
+  )}\n`;
   process.stdout.write(text);
   if (values.out) writeFileSync(values.out, `${JSON.stringify(report)}\n`);
   process.stderr.write(

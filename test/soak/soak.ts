@@ -100,10 +100,12 @@ function latency(xs: number[]): Latency {
     calls: xs.length,
     p50: percentile(xs, 50),
     p99: percentile(xs, 99),
-    max: xs.length ? Math.max(...xs) : 0,
+    max: maxOf(xs),
   };
 }
 
+// Not Math.max(...xs): a long soak has more values than a call may take arguments.
+const maxOf = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** Runs the soak (needs root: network namespaces) and returns its report. */
@@ -314,8 +316,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       callbacks,
       rss: {
         samples: series.length,
-        minKb: kbs.length ? Math.min(...kbs) : 0,
-        maxKb: kbs.length ? Math.max(...kbs) : 0,
+        minKb: kbs.length ? kbs.reduce((a, b) => Math.min(a, b)) : 0,
+        maxKb: maxOf(kbs),
         final: {
           seconds: Math.round((end - finalLifeStart) / 1000),
           samples: finalSamples.length,

@@ -41,6 +41,19 @@ export const ownerOptions = {
   json: { type: 'boolean' },
 } as const;
 
+/** Parses --range with the library's parser; a bad range is bad usage. */
+export function rangeOption<R>(
+  v: string | undefined,
+  parse: (s: string) => R,
+): R | { offset: bigint; length: bigint } {
+  if (v === undefined) return { offset: 0n, length: 0n };
+  try {
+    return parse(v);
+  } catch (err) {
+    throw new UsageError(`--range: ${(err as Error).message}`);
+  }
+}
+
 /** Parses --svid. */
 export function svidOf(v: string | undefined): number {
   if (v === undefined) return 1;
@@ -83,7 +96,7 @@ export const lockCommand: Command = {
     if (positionals.length !== 2) throw new UsageError('expected SERVER and FILE');
     const [server, file] = positionals as [string, string];
     const { LockClient, parseRange, fileHandle, describeRange } = await import('../../nlm/index.js');
-    const range = values.range ? parseRange(values.range) : { offset: 0n, length: 0n };
+    const range = rangeOption(values.range, parseRange);
     fileHandle(file);
     const print = printer(values.json ?? false);
     const hold = values.hold ?? false;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from '../command.js';
-import { ownerOptions, printer, svidOf } from './lock.js';
+import { ownerOptions, printer, rangeOption, svidOf } from './lock.js';
 
 const HELP = `Usage: nsmd unlock SERVER FILE [OPTIONS]
 
@@ -33,7 +33,7 @@ export const unlockCommand: Command = {
     if (positionals.length !== 2) throw new UsageError('expected SERVER and FILE');
     const [server, file] = positionals as [string, string];
     const { LockClient, parseRange, describeRange } = await import('../../nlm/index.js');
-    const range = values.range ? parseRange(values.range) : { offset: 0n, length: 0n };
+    const range = rangeOption(values.range, parseRange);
     const client = new LockClient({
       ...(values.name ? { name: values.name } : {}),
       svid: svidOf(values.svid),

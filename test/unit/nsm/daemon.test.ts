@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NsmDaemon } from '../../../src/nsm/daemon.js';
+import { runNotify } from '../../../src/nsm/notify.js';
 import { createLog } from '../../../src/nsm/logging.js';
 import { SM_VERS_DEF, status as statusCodec } from '../../../src/proto/sm_inter.js';
 import { createClient } from '../../../src/rpc/client.js';
@@ -188,5 +189,37 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     await after2.close();
     assert.equal(snap2.state, 3);
     assert.equal(snap2.notify.length, 0, 'the peer answered, so it left the notify list');
+  });
+
+  it('nsmd notify: once per boot bumps, notifies and empties the notify list; --force and --no-bump', async () => {
+    const sdir = await mkdtemp(join(tmpdir(), 'nsmd-notify-'));
+    const boot = join(sdir, 'boot_id');
+    await writeFile(boot, 'boot-a\n');
+    const store = new FsStore({ dir: sdir });
+    await store.load();
+    await store.addMonitor({ monName: '127.0.0.2', myName: 'me', prog: 100021, vers: 4, proc: 16, priv: new Uint8Array(16) });
+    await store.setState(5, 'boot-before');
+    await store.close();
+    const base = { stateDir: sdir, names: ['client.nsmd.test'], bootIdFile: boot, rpcbindPort, maxMinutes: 1 };
+    const seen = notifies.length;
+    const r1 = await runNotify(base);
+    assert.deepEqual(r1, { state: 7, announced: true, acknowledged: 1, failed: 0 });
+    await waitFor(() => notifies.length >= seen + 2);
+    assert.deepEqual(
+      notifies.slice(seen).map((n) => [n.mon_name, n.state]),
+      [
+        ['client.nsmd.test', 7],
+        ['client', 7],
+      ],
+    );
+    const check = new FsStore({ dir: sdir, readOnly: true });
+    const snap = await check.load();
+    await check.close();
+    assert.deepEqual([snap.state, snap.bootId, snap.monitors.length, snap.notify.length], [7, 'boot-a', 0, 0]);
+
+    assert.deepEqual(await runNotify(base), { state: 7, announced: false, acknowledged: 0, failed: 0 });
+    assert.equal((await runNotify({ ...base, force: true })).state, 9);
+    assert.equal((await runNotify({ ...base, force: true, bump: false })).state, 9);
+    await rm(sdir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   AUTH_NONE,
   AuthFlavor,
@@ -333,5 +334,28 @@ describe('AUTH_SYS', () => {
     assert.throws(() => decodeAuthSysBody(Buffer.concat([AUTH_SYS_BODY, Buffer.alloc(4)])), {
       code: 'ERR_XDR_TRAILING',
     });
+  });
+});
+
+describe('decoding random bytes', () => {
+  it('only ever raises XdrError (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.boolean(), (bytes, asCall) => {
+        const b = Buffer.from(bytes);
+        // Bias half of the inputs towards plausible headers so deeper paths are reached.
+        if (b.length >= 12 && asCall) {
+          b.writeUInt32BE(asCall ? 0 : 1, 4);
+          b.writeUInt32BE(2, 8);
+        }
+        for (const decode of [decodeCallHeader, decodeReplyHeader]) {
+          try {
+            decode(b);
+          } catch (err) {
+            assert.ok(err instanceof XdrError, String(err));
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -83,6 +83,22 @@ describe('RecordReader', () => {
     );
   });
 
+  it('random streams give records within the limit or a RecordError, nothing else (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 10 }), (chunks) => {
+        const seen: number[] = [];
+        const reader = new RecordReader((r) => seen.push(r.length), 100);
+        try {
+          for (const c of chunks) reader.push(c);
+        } catch (err) {
+          assert.ok(err instanceof RecordError, String(err));
+        }
+        for (const n of seen) assert.ok(n <= 100);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('takes a record of exactly maxRecordSize bytes', () => {
     const { reader, records } = collect(1000);
     reader.push(frameRecord(Buffer.alloc(1000, 1), 300));
