@@ -3,7 +3,7 @@
  * The server runs in a child process (as a real daemon would), the load generator here.
  * Prints one JSON object.
  *
- *   node dist/bench/null.js [--duration 5000] [--warmup 1000] [--window 64] [--host 127.0.0.1]
+ *   node dist/bench/null.js [--duration 5000] [--warmup 1000] [--window 64] [--threads 1] [--host 127.0.0.1]
  */
 import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '5000' },
       warmup: { type: 'string', default: '1000' },
       window: { type: 'string', default: '64' },
+      threads: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       window: Number(values.window),
       durationMs: Number(values.duration),
       warmupMs: Number(values.warmup),
+      threads: Number(values.threads),
     };
     const udp = await runLoad({ ...common, port: ports.udp, transport: 'udp' });
     const tcp = await runLoad({ ...common, port: ports.tcp, transport: 'tcp' });

@@ -685,6 +685,12 @@ function fmtSpread(s: Spread | undefined, unit = ''): string {
   return s.n > 1 ? `${s.median}${unit} (${s.min}-${s.max})` : `${s.median}${unit}`;
 }
 
+/** Bytes per host; a negative difference is resident-size noise (GC), not a saving. */
+function perHost(b: number | null | undefined): string {
+  if (b === null || b === undefined) return 'n/a';
+  return b < 0 ? '~0 (within RSS noise)' : String(b);
+}
+
 type NotifyFigure = Record<DaemonKind, NotifyRun[]> & { summary: Record<string, Spread> };
 
 /** Median time, or how far the unfinished runs got within the time limit. */
@@ -751,8 +757,8 @@ function table(results: Record<string, any>, o: Options): string {
       const d = memory.statd.find((x) => x.size === p.size);
       rows.push([
         `bytes per monitored host (RSS, ${p.size.toLocaleString('en')})`,
-        d?.bytesPerHost === null || d === undefined ? 'n/a' : String(d.bytesPerHost),
-        String(p.bytesPerHost ?? 'n/a'),
+        perHost(d?.bytesPerHost),
+        perHost(p.bytesPerHost),
         '',
       ]);
     }

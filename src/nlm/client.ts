@@ -94,7 +94,7 @@ export interface LockClientOptions {
   callbackPort?: number;
   /** Register the callback listener as this host's NLM with rpcbind (default false). */
   register?: boolean;
-  /** A server's NLM port (default: its rpcbind, for `transport`). */
+  /** A host's NLM port: servers', and that of a server answered with GRANTED_RES (default: its rpcbind). */
   nlmPort?: (server: string) => Promise<number>;
   transport?: 'udp' | 'tcp';
   /** Local address of calls to servers (servers send GRANTED to the address a request came from). */
@@ -396,10 +396,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private sendGrantedRes(caller: Caller, res: nlm4_res): void {
     void (async () => {
       try {
-        const port = await getPort(caller.address, NLM4_VERS_DEF.prog, NLM4_VERS_DEF.vers, 'udp', {
-          timeoutMs: 5000,
-        });
-        if (port === 0) throw new Error(`no NLM v4 registered on ${caller.address}`);
+        const port = await (this.opts.nlmPort ?? ((h) => lookupNlm(h, 'udp')))(caller.address);
         const c = createClient({ host: caller.address, port, timeoutMs: 5000 });
         try {
           await c.call(NLM4_VERS_DEF, 'NLMPROC4_GRANTED_RES', res);
@@ -478,15 +475,20 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     return { status: 'granted', lock: { ...lock } };
   }
 
-  /** Drops the records of locks inside an unlocked range (ranges only partly inside are kept). */
+  /** Drops our records of a range (POSIX: what sticks out of it stays held, as the server splits it). */
   private forget(r: ClientLock): void {
     const { start, end } = rangeOf(r.offset, r.length);
-    for (let i = this.locks.length - 1; i >= 0; i--) {
-      const l = this.locks[i]!;
+    const kept: ClientLock[] = [];
+    for (const l of this.locks) {
       const lr = rangeOf(l.offset, l.length);
-      if (l.server === r.server && l.file === r.file && lr.start >= start && lr.end <= end)
-        this.locks.splice(i, 1);
+      if (l.server !== r.server || l.file !== r.file || lr.end < start || lr.start > end) {
+        kept.push(l);
+        continue;
+      }
+      if (lr.start < start) kept.push({ ...l, length: start - lr.start });
+      if (lr.end > end) kept.push({ ...l, offset: end + 1n, length: lengthOf(end + 1n, lr.end) });
     }
+    this.locks.splice(0, this.locks.length, ...kept);
   }
 
   private waiter(lock: ClientLock, fh: Uint8Array): Waiter {

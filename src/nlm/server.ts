@@ -290,7 +290,7 @@ export class LockServer {
     const bad = badLock(a.alock);
     if (bad) return this.refuse(a.cookie, bad, a.alock);
     const { start, end } = rangeOf(a.alock.l_offset, a.alock.l_len);
-    const q = this.table.cancel({
+    this.table.cancel({
       file: bytesKey(a.alock.fh),
       owner: ownerOf(a.alock),
       exclusive: a.exclusive,
@@ -298,8 +298,9 @@ export class LockServer {
       end,
     });
     this.releaseIfIdle(a.alock.caller_name);
-    // XNFS: CANCEL of a request not (or no longer) queued is not an error for the client.
-    return res(a.cookie, q ? NLM4.GRANTED : NLM4.DENIED);
+    // Nothing queued (never, or granted meanwhile) is no error: the request is not waiting any more
+    // either way, as Linux's lockd answers. A lock granted meanwhile the client refuses on GRANTED.
+    return res(a.cookie, NLM4.GRANTED);
   }
 
   /** NLM_UNLOCK: releases a range (allowed in grace: it cannot take anything from a reclaimer). */

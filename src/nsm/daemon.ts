@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { chooseListenPort, reservedPortCandidates } from '../ports/choose.js';
 import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
@@ -208,6 +209,13 @@ export class NsmDaemon {
     await Promise.all([notifyTransport.warmUp(port), callbackSender.warmUp(port)]);
     try {
       await dropPrivileges(opts.user === undefined ? await stateDirOwner(stateDir) : opts.user, log);
+      if (!opts.store && !(await writable(stateDir))) {
+        // Debian's /var/lib/nfs is root's while sm/, sm.bak/ and state are statd's.
+        log.warn(
+          { stateDir },
+          'state directory not writable after dropping root: SM_SIMU_CRASH cannot persist a new state',
+        );
+      }
     } catch (err) {
       await registration.unregister();
       await server.close();
@@ -301,6 +309,15 @@ async function listenWithFallback(
     // A machine without IPv6 cannot bind '::'; serve IPv4 alone there.
     if (host !== '::' || (err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
     return { port: await listen('0.0.0.0'), host: '0.0.0.0' };
+  }
+}
+
+async function writable(dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

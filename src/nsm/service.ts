@@ -108,7 +108,6 @@ export class NsmService {
       for (const r of this.d.registry.clear()) this.notifyList.add(r.monName);
       const state = await this.d.state.bump();
       this.log.warn({ state, peers: this.notifyList.size }, 'state bumped (simulated crash)');
-      if (this.d.haCallout) for (const n of this.d.names) this.d.haCallout('sm-notify', n, '', state);
       void this.notifyPeers();
     });
     this.crashChain = run.catch(() => {});

@@ -94,6 +94,8 @@ interface ProcEntry {
   voidRes: boolean;
   /** Procedure 0, void to void: the NULL procedure, which has no effects. */
   isNull: boolean;
+  /** The NULL procedure answered by the server itself (no handler given). */
+  builtinNull: boolean;
 }
 
 interface ProgEntry {
@@ -149,17 +151,24 @@ function familyOf(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
 }
 
-/** A void SUCCESS reply (RFC 5531 §9), built straight into a fresh buffer: the hot path of NULL calls. */
+// A void SUCCESS reply (RFC 5531 §9) with its record mark; only the xid (offset 4) changes.
+const VOID_SUCCESS = Buffer.from(
+  [
+    '80000018', // record mark: last fragment, 24 bytes
+    '00000000', // xid
+    '00000001', // REPLY
+    '00000000', // MSG_ACCEPTED
+    '0000000000000000', // verf AUTH_NONE, length 0
+    '00000000', // SUCCESS
+  ].join(''),
+  'hex',
+);
+
+/** A void SUCCESS reply copied from a template into a fresh buffer: the hot path of NULL calls. */
 function voidSuccess(xid: number, framed: boolean): Buffer {
   const b = Buffer.allocUnsafe(framed ? 28 : 24);
-  let o = 0;
-  if (framed) {
-    b.writeUInt32BE((LAST_FRAGMENT | 24) >>> 0, 0);
-    o = 4;
-  }
-  b.writeUInt32BE(xid, o);
-  b.writeUInt32BE(1, o + 4); // REPLY
-  b.fill(0, o + 8, o + 24); // MSG_ACCEPTED, verf AUTH_NONE (flavor, length), SUCCESS
+  b.set(framed ? VOID_SUCCESS : VOID_SUCCESS.subarray(4));
+  b.writeUInt32BE(xid, framed ? 4 : 0);
   return b;
 }
 
@@ -167,6 +176,8 @@ function voidSuccess(xid: number, framed: boolean): Buffer {
  * An ONC RPC v2 server (RFC 5531): many programs and versions on the same sockets, UDP and TCP,
  * IPv4 and IPv6. Bad input never stops it: undecodable arguments answer GARBAGE_ARGS, a handler
  * that throws answers SYSTEM_ERR (and is logged), a broken TCP stream closes that connection only.
+ * Caller.localAddress is the address the socket is bound to: on a wildcard UDP listener ('::')
+ * that is '::', since Node gives no per-datagram destination address.
  */
 export class RpcServer {
   /** Counters of what the server has seen. */
@@ -227,9 +238,11 @@ export class RpcServer {
       let handler = given[name];
       const voidArgs = p.args === xdrVoid;
       const voidRes = p.res === xdrVoid;
-      if (handler === undefined && p.proc === 0 && voidArgs && voidRes) handler = () => undefined;
       const isNull = p.proc === 0 && voidArgs && voidRes;
-      if (handler !== undefined) procs.set(p.proc, { def: p, handler, voidArgs, voidRes, isNull });
+      const builtinNull = isNull && handler === undefined;
+      if (builtinNull) handler = () => undefined;
+      if (handler !== undefined)
+        procs.set(p.proc, { def: p, handler, voidArgs, voidRes, isNull, builtinNull });
     }
     for (const name of Object.keys(given)) {
       if (!(name in def.procs)) throw new Error(`${def.name}: no procedure named ${name}`);
@@ -531,55 +544,85 @@ export class RpcServer {
     loopback: boolean,
   ): ReplyOut {
     const framed = ep.framed;
-    let dec: DecodedCall;
-    try {
-      dec = decodeCallHeader(msg);
-    } catch {
-      // RFC 5531 §9: a call whose fixed header is readable but whose opaque_auth is not gets
-      // AUTH_BADCRED; anything less than that (no xid, not a CALL) cannot be answered.
-      if (msg.length >= 24 && readU32(msg, 4) === 0 && readU32(msg, 8) === RPC_VERSION) {
-        this.stats.calls++;
-        return this.authError(readU32(msg, 0), AuthStat.AUTH_BADCRED, framed);
-      }
-      this.stats.garbage++;
-      this.stats.dropped++;
-      return null;
-    }
-    this.stats.calls++;
-    const h = dec.header;
-    const xid = h.xid;
-    if (h.rpcvers !== RPC_VERSION) {
-      return this.header({ xid, replyStat: 1, rejectStat: 0, low: RPC_VERSION, high: RPC_VERSION }, framed);
-    }
+    let xid: number;
+    let progNum: number;
+    let vers: number;
+    let proc: number;
+    let bodyOffset: number;
+    let flavor: number = AuthFlavor.AUTH_NONE;
     let authSys: AuthSys | undefined;
-    const flavor = h.cred.flavor;
-    if (flavor === AuthFlavor.AUTH_SYS) {
+    if (
+      msg.length >= 40 &&
+      readU32(msg, 4) === 0 && // CALL
+      readU32(msg, 8) === RPC_VERSION &&
+      readU32(msg, 24) === 0 && // cred AUTH_NONE, empty
+      readU32(msg, 28) === 0 &&
+      readU32(msg, 32) === 0 && // verf AUTH_NONE, empty
+      readU32(msg, 36) === 0
+    ) {
+      // The common case, read in place without building a header object.
+      xid = readU32(msg, 0);
+      progNum = readU32(msg, 12);
+      vers = readU32(msg, 16);
+      proc = readU32(msg, 20);
+      bodyOffset = 40;
+    } else {
+      let dec: DecodedCall;
       try {
-        authSys = decodeAuthSysBody(h.cred.body);
+        dec = decodeCallHeader(msg);
       } catch {
+        // RFC 5531 §9: a call whose fixed header is readable but whose opaque_auth is not gets
+        // AUTH_BADCRED; anything less than that (no xid, not a CALL) cannot be answered.
+        if (msg.length >= 24 && readU32(msg, 4) === 0 && readU32(msg, 8) === RPC_VERSION) {
+          this.stats.calls++;
+          return this.authError(readU32(msg, 0), AuthStat.AUTH_BADCRED, framed);
+        }
+        this.stats.garbage++;
+        this.stats.dropped++;
+        return null;
+      }
+      const h = dec.header;
+      xid = h.xid;
+      if (h.rpcvers !== RPC_VERSION) {
+        this.stats.calls++;
+        return this.header({ xid, replyStat: 1, rejectStat: 0, low: RPC_VERSION, high: RPC_VERSION }, framed);
+      }
+      progNum = h.prog;
+      vers = h.vers;
+      proc = h.proc;
+      bodyOffset = dec.bodyOffset;
+      flavor = h.cred.flavor;
+      if (flavor === AuthFlavor.AUTH_SYS) {
+        try {
+          authSys = decodeAuthSysBody(h.cred.body);
+        } catch {
+          this.stats.calls++;
+          return this.authError(xid, AuthStat.AUTH_BADCRED, framed);
+        }
+      } else if (flavor !== AuthFlavor.AUTH_NONE) {
+        this.stats.calls++;
         return this.authError(xid, AuthStat.AUTH_BADCRED, framed);
       }
-    } else if (flavor !== AuthFlavor.AUTH_NONE) {
-      return this.authError(xid, AuthStat.AUTH_BADCRED, framed);
     }
+    this.stats.calls++;
 
-    const prog = this.programs.get(h.prog);
+    const prog = this.programs.get(progNum);
     if (prog === undefined) return this.accepted(xid, AcceptStat.PROG_UNAVAIL, framed);
-    const procs = prog.versions.get(h.vers);
+    const procs = prog.versions.get(vers);
     if (procs === undefined) {
       return this.header(
         { xid, replyStat: 0, verf: AUTH_NONE, acceptStat: 2, low: prog.low, high: prog.high },
         framed,
       );
     }
-    const entry = procs.get(h.proc);
+    const entry = procs.get(proc);
     if (entry === undefined) return this.accepted(xid, AcceptStat.PROC_UNAVAIL, framed);
 
     // Only calls that run a procedure with effects are worth caching: NULL has none (RFC 5531 §12),
     // and the rejections above are answered the same way every time.
     let drcKey: string | null = null;
     if (!framed && this.drc !== null && !entry.isNull) {
-      const seen = this.drc.lookup(xid, address, port, h.prog, h.vers, h.proc, msg.subarray(dec.bodyOffset));
+      const seen = this.drc.lookup(xid, address, port, progNum, vers, proc, msg.subarray(bodyOffset));
       if (seen.state === 'in-progress') {
         this.stats.dropped++;
         return null;
@@ -593,17 +636,19 @@ export class RpcServer {
 
     let args: unknown;
     if (entry.voidArgs) {
-      if (dec.bodyOffset !== msg.length) return this.garbageArgs(xid, framed, drcKey);
+      if (bodyOffset !== msg.length) return this.garbageArgs(xid, framed, drcKey);
     } else {
       try {
-        const r = new XdrReader(msg, dec.bodyOffset);
+        const r = new XdrReader(msg, bodyOffset);
         args = entry.def.args.decode(r);
         r.finish();
       } catch (err) {
-        this.log.debug(`GARBAGE_ARGS for ${h.prog}/${h.vers}/${entry.def.name} from ${address}:${port}`, err);
+        this.log.debug(`GARBAGE_ARGS for ${progNum}/${vers}/${entry.def.name} from ${address}:${port}`, err);
         return this.garbageArgs(xid, framed, drcKey);
       }
     }
+
+    if (entry.builtinNull && !callChannel.hasSubscribers) return voidSuccess(xid, framed);
 
     const caller: Caller = {
       address,
@@ -621,9 +666,9 @@ export class RpcServer {
     if (callChannel.hasSubscribers) {
       callChannel.publish({
         caller,
-        prog: h.prog,
-        vers: h.vers,
-        proc: h.proc,
+        prog: progNum,
+        vers,
+        proc,
         procName: entry.def.name,
       } satisfies RpcCallMessage);
     }

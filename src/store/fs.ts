@@ -120,8 +120,16 @@ class HostDir {
   }
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** mon_names in a file's lines other than the file's own name. */
-function foreignNames(file: string, content: string): Set<string> {
+function foreignNames(file: string, content: string): ReadonlySet<string> {
+  // The usual file: one line, of its own mon_name.
+  const end = 69 + file.length;
+  if (content.length > end && content.startsWith(file, 69) && content.charCodeAt(end) === 0x20) {
+    const nl = content.indexOf('\n', end);
+    if (nl < 0 || nl === content.length - 1) return NONE;
+  }
   const out = new Set<string>();
   let start = 0;
   while (start < content.length) {

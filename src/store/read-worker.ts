@@ -55,15 +55,18 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
     return;
   }
   const prefix = Buffer.from(`${req.dir}/`);
+  const path = Buffer.allocUnsafeSlow(prefix.length + 256);
+  prefix.copy(path);
   const slot = Buffer.allocUnsafeSlow(req.maxFile + 1);
-  let data = Buffer.allocUnsafeSlow(256 << 10);
+  const CHUNK_BYTES = 256 << 10;
+  let data = Buffer.allocUnsafeSlow(CHUNK_BYTES);
   let used = 0;
   let entries = new Int32Array(req.chunk * 5);
   let count = 0;
   let errors: string[] = [];
   const ensure = (n: number): void => {
     if (used + n <= data.length) return;
-    let size = data.length * 2;
+    let size = Math.max(data.length * 2, CHUNK_BYTES);
     while (size < used + n) size *= 2;
     const next = Buffer.allocUnsafeSlow(size);
     data.copy(next, 0, 0, used);
@@ -71,7 +74,8 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
   };
   const flush = (last: boolean): void => {
     emit({ data: data.subarray(0, used), entries: entries.subarray(0, count * 5), count, errors, last });
-    data = Buffer.allocUnsafeSlow(data.length);
+    // The sent buffers are detached now (length 0): start new ones.
+    data = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     entries = new Int32Array(req.chunk * 5);
     used = 0;
     count = 0;
@@ -95,7 +99,8 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
       let fd = -1;
       try {
         // No symlink followed, no FIFO waited on, even if the entry changed since readdir.
-        fd = openSync(Buffer.concat([prefix, name]), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+        name.copy(path, prefix.length);
+        fd = openSync(path.subarray(0, prefix.length + name.length), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
         // One read: a short read of a regular file is its end; a full slot is a file too large.
         const n = readSync(fd, slot, 0, slot.length, null);
         if (n > req.maxFile) kind = ENTRY.tooLarge;
@@ -113,7 +118,12 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
         if (fd >= 0) closeSync(fd);
       }
     }
-    entries.set([kind, nameStart, nameStart + name.length, cStart, cEnd], count * 5);
+    const at = count * 5;
+    entries[at] = kind;
+    entries[at + 1] = nameStart;
+    entries[at + 2] = nameStart + name.length;
+    entries[at + 3] = cStart;
+    entries[at + 4] = cEnd;
     if (++count === req.chunk) flush(false);
   }
   flush(true);

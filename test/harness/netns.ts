@@ -178,7 +178,8 @@ export class Host {
 
   /** Runs a command in this host to completion. */
   exec(cmd: string, args: readonly string[] = [], opts: ExecOptions = {}): Promise<ExecResult> {
-    if (this.network.closed) return Promise.reject(new HarnessError('ERR_HARNESS_CLOSED', 'network is closed'));
+    if (this.network.closed)
+      return Promise.reject(new HarnessError('ERR_HARNESS_CLOSED', 'network is closed'));
     return runTracked(this.argv(cmd, args), {
       ...this.trackOptions(cmd, opts),
       timeoutMs: opts.timeoutMs ?? 30_000,

@@ -88,7 +88,26 @@ describe('lock recovery with nsmd on every host', { skip }, () => {
       ['held clientb 50+10'],
     );
     assert.ok(events(holderB).some((e) => e.event === 'granted'));
-    holderB.kill('SIGTERM');
+
+    // Client B crashes and reboots twice in quick succession: its lock goes, the server goes on.
+    holderB.kill('SIGKILL');
     await holderB.exited;
+    for (const boot of [2, 3]) {
+      statds.get('clientb')!.kill('SIGKILL');
+      await statds.get('clientb')!.exited;
+      newBoot(b, boot);
+      statds.set('clientb', await startNsmd(b));
+    }
+    const deadline = Date.now() + 20_000;
+    while ((await listLocks(server, 'server')).locks.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.deepEqual((await listLocks(server, 'server')).locks, []);
+    const again = startHolder(a, 'server', 'data.db', ['--range', '0-99']);
+    await waitEvent(again, 'holding');
+    again.kill('SIGTERM');
+    assert.equal((await again.exited).code, 0);
+    assert.deepEqual((await listLocks(server, 'server')).locks, [], 'SIGTERM unlocks');
+    assert.ok(lockd.running);
   });
 });

@@ -165,6 +165,20 @@ describe('nsmd with Debian rpcbind, rpcinfo, rpc.statd and sm-notify', { skip },
         },
         { mon_name: 'beta', state: bstate, priv: hex(0x5a), from: '127.0.0.1', privileged: true },
       );
+
+      // From another host: SM_MON is refused; an SM_NOTIFY naming a host that is not the sender does nothing.
+      const remote = await smCall(beta, 'mon', { mon_name: 'beta', my_name: 'alpha', priv: hex(1) }, [
+        '--host',
+        alpha.ipv4,
+      ]);
+      assert.equal(remote.res_stat, 1);
+      assert.equal(
+        (await smCall(alpha, 'mon', { mon_name: '10.199.0.77', my_name: 'alpha', priv: hex(7) })).res_stat,
+        0,
+      );
+      await smCall(beta, 'notify', { mon_name: '10.199.0.77', state: 99 }, ['--host', alpha.ipv4]);
+      await nsmd.waitForOutput(/"reason":"notify-sender-mismatch"/);
+      assert.equal(callbacksOf(lockd).length, 1);
     } finally {
       await lockd.stop();
       await stopNsmd(nsmd);
@@ -283,6 +297,34 @@ describe('nsmd with Debian rpcbind, rpcinfo, rpc.statd and sm-notify', { skip },
     } finally {
       await lockd3.stop();
       await statd.stop();
+    }
+  });
+
+  test('6. over IPv6: nsmd finds the peer statd with rpcbind GETADDR and notifies it', async () => {
+    const bdir = makeStateDir(join(beta.dir, 'sd6'));
+    const statd = await startStatd(beta, { stateDir: bdir, name: 'beta' });
+    const lockdB = await startStandin(beta);
+    const adir = makeStateDir(join(alpha.dir, 'sd6'));
+    let nsmd = await startNsmd(alpha, ['--state-dir', adir, '--name', 'alpha'], 'boot-1');
+    try {
+      assert.equal(
+        (await smCall(beta, 'mon', { mon_name: 'alpha', my_name: 'beta', priv: hex(0x66) })).res_stat,
+        0,
+      );
+      assert.equal(
+        (await smCall(alpha, 'mon', { mon_name: beta.ipv6!, my_name: 'alpha', priv: hex(0x61) })).res_stat,
+        0,
+      );
+      await stopNsmd(nsmd);
+      nsmd = await startNsmd(alpha, ['--state-dir', adir, '--name', 'alpha'], 'boot-2');
+      const [cb] = await waitForCallbacks(lockdB, 1);
+      assert.deepEqual([cb!.mon_name, cb!.state, cb!.priv], ['alpha', 3, hex(0x66)]);
+      await nsmd.waitForOutput(/"msg":"peer notified"/);
+      assert.match(nsmd.stdout, new RegExp(`"mon_name":"${beta.ipv6}".*"peer notified"`));
+    } finally {
+      await lockdB.stop();
+      await statd.stop();
+      await stopNsmd(nsmd);
     }
   });
 });

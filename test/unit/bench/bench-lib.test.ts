@@ -71,7 +71,10 @@ describe('bench SVG writer', () => {
 
   test('a document holds both charts, escaped, with a point per value and n/a for a missing bar', () => {
     const box = { x: 0, y: 0, width: 500, height: 300 };
-    const doc = svgDocument(1000, 300, [lineChart({ ...chart, logY: true }, box), barChart(chart, { ...box, x: 500 })]);
+    const doc = svgDocument(1000, 300, [
+      lineChart({ ...chart, logY: true }, box),
+      barChart(chart, { ...box, x: 500 }),
+    ]);
     assert.match(doc, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.ok(doc.trimEnd().endsWith('</svg>'));
     assert.ok(doc.includes('rate &lt;vs&gt; size &amp; more'));

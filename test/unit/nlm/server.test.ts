@@ -135,6 +135,25 @@ describe('LockServer and LockClient over loopback', () => {
     await b.unlock('127.0.0.1', 'f-basic');
   });
 
+  it('keeps its own record of held ranges in step with the server', async () => {
+    const a = await client(w, 'alpha-h', '127.0.0.15');
+    await a.lock('127.0.0.1', 'f-held', { offset: 0n, length: 100n });
+    await a.unlock('127.0.0.1', 'f-held', { offset: 40n, length: 20n });
+    await a.lock('127.0.0.1', 'f-held', { offset: 10n, length: 1n, shared: true });
+    const mine = a
+      .held()
+      .map((l) => `${l.exclusive ? 'X' : 'S'} ${l.offset}+${l.length}`)
+      .sort();
+    assert.deepEqual(mine, ['S 10+1', 'X 0+10', 'X 11+29', 'X 60+40']);
+    const theirs = (await a.listing('127.0.0.1')).entries
+      .filter((e) => e.caller_name === 'alpha-h')
+      .map((e) => `${e.exclusive ? 'X' : 'S'} ${e.l_offset}+${e.l_len}`)
+      .sort();
+    assert.deepEqual(theirs, mine);
+    await a.unlock('127.0.0.1', 'f-held');
+    assert.deepEqual(a.held(), []);
+  });
+
   it('serves TCP as well', async () => {
     const a = await client(w, 'alpha-tcp', '127.0.0.4', 'tcp');
     assert.equal((await a.lock('127.0.0.1', 'f-tcp', { shared: true })).status, 'granted');
@@ -160,6 +179,35 @@ describe('LockServer and LockClient over loopback', () => {
     assert.deepEqual(events, ['blocked', 'granted by callback']);
     assert.ok((await a.listing('127.0.0.1')).entries.some((e) => e.caller_name === 'beta-b' && !e.queued));
     await b.unlock('127.0.0.1', 'f-block');
+  });
+
+  it('takes the asynchronous GRANTED_MSG as Linux lock managers send it', async () => {
+    const a = await client(w, 'alpha-g', '127.0.0.13');
+    const b = await client(w, 'beta-g', '127.0.0.14');
+    await a.lock('127.0.0.1', 'f-gmsg');
+    const blocked = new Promise((r) => b.once('blocked', r));
+    const pending = b.lock('127.0.0.1', 'f-gmsg', { wait: true });
+    await blocked;
+    const c = createClient({ host: '127.0.0.14', port: b.ports!.udp, timeoutMs: 1500 });
+    const alock = {
+      caller_name: 'beta-g',
+      fh: enc('f-gmsg'),
+      oh: enc('100@beta-g'),
+      svid: 100,
+      l_offset: 0n,
+      l_len: 0n,
+    };
+    // Not our lock (other svid): nothing happens; then ours.
+    await c.call(NLM4_VERS_DEF, 'NLMPROC4_GRANTED_MSG', {
+      cookie: enc('g'),
+      exclusive: true,
+      alock: { ...alock, svid: 7 },
+    });
+    await c.call(NLM4_VERS_DEF, 'NLMPROC4_GRANTED_MSG', { cookie: enc('g'), exclusive: true, alock });
+    c.close();
+    assert.equal((await pending).status, 'granted');
+    await a.unlock('127.0.0.1', 'f-gmsg');
+    await b.unlock('127.0.0.1', 'f-gmsg');
   });
 
   it('cancels a waiting lock when its wait is aborted', async () => {

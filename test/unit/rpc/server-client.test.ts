@@ -626,6 +626,19 @@ describe('bounded work', () => {
 });
 
 describe('RpcServer.addProgram', () => {
+  it('runs a NULL handler when one is given, with its caller', async () => {
+    const server = new RpcServer();
+    const seen: Caller[] = [];
+    server.addProgram(TEST_V1, { NULL: (_a, caller) => void seen.push(caller) });
+    const port = await server.listenUdp({ host: '127.0.0.1' });
+    const c = createClient({ host: '127.0.0.1', port });
+    await c.call(TEST_V1, 'NULL', undefined);
+    await c.close();
+    await server.close();
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.transport, 'udp');
+  });
+
   it('refuses a version twice and handlers for procedures the program lacks', () => {
     const server = new RpcServer();
     server.addProgram(TEST_V3, {});

@@ -75,7 +75,8 @@ function runChild(dir: string, seed: number, killAfterMs: number): Promise<Round
         }
       }
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has every line the child wrote been read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
       resolve({ calls: order, lines, code, signal, stderr });
