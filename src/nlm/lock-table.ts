@@ -81,11 +81,74 @@ interface QueuedEntry<T> extends QueuedLock<T> {
   readonly key: string;
 }
 
+/** The locks of one file: every held range sorted by start, indexed per owner and by length. */
 class FileLocks<T> {
-  /** Sorted by start; entries of one owner never overlap (they are merged or split on insert). */
+  /** Every held range, sorted by start. */
   held: HeldEntry[] = [];
+  /** Each owner's ranges, sorted by start; they never overlap (merged or split on insert). */
+  readonly byOwner = new Map<string, HeldEntry[]>();
+  /** Ranges to end of file, checked apart so that they do not widen the scan window below. */
+  readonly toEof = new Set<HeldEntry>();
+  /** Longest finite range seen (end - start): a range starting before `start - maxSpan` ends before `start`. */
+  maxSpan = 0n;
   /** Blocking requests in arrival order. */
   queue: QueuedEntry<T>[] = [];
+
+  add(h: HeldEntry): void {
+    insertByStart(this.held, h);
+    let own = this.byOwner.get(h.key);
+    if (!own) {
+      own = [];
+      this.byOwner.set(h.key, own);
+    }
+    insertByStart(own, h);
+    if (h.end === OFFSET_MAX) this.toEof.add(h);
+    else if (h.end - h.start > this.maxSpan) this.maxSpan = h.end - h.start;
+  }
+
+  remove(h: HeldEntry): void {
+    removeByStart(this.held, h);
+    const own = this.byOwner.get(h.key);
+    if (own) {
+      removeByStart(own, h);
+      if (own.length === 0) this.byOwner.delete(h.key);
+    }
+    this.toEof.delete(h);
+    if (this.held.length === 0) this.maxSpan = 0n;
+  }
+
+  /** An owner's ranges overlapping or touching [start, end] (one past each side when `touch`). */
+  ownIn(key: string, start: bigint, end: bigint, touch: boolean): HeldEntry[] {
+    const own = this.byOwner.get(key);
+    if (!own) return [];
+    const lo = touch ? start - 1n : start;
+    const hi = touch ? end + 1n : end;
+    // Disjoint and sorted by start, so sorted by end too: binary search the first with end >= lo.
+    let a = 0;
+    let b = own.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (own[mid]!.end < lo) a = mid + 1;
+      else b = mid;
+    }
+    const out: HeldEntry[] = [];
+    for (let i = a; i < own.length && own[i]!.start <= hi; i++) out.push(own[i]!);
+    return out;
+  }
+
+  /** Rebuilds the indexes after entries were filtered out of `held` (still sorted: one pass). */
+  reindex(): void {
+    this.byOwner.clear();
+    this.toEof.clear();
+    this.maxSpan = 0n;
+    for (const h of this.held) {
+      const own = this.byOwner.get(h.key);
+      if (own) own.push(h);
+      else this.byOwner.set(h.key, [h]);
+      if (h.end === OFFSET_MAX) this.toEof.add(h);
+      else if (h.end - h.start > this.maxSpan) this.maxSpan = h.end - h.start;
+    }
+  }
 }
 
 function overlaps(a: { start: bigint; end: bigint }, start: bigint, end: bigint): boolean {
@@ -188,6 +251,7 @@ export class LockTable<T = unknown> {
       const held = f.held.length;
       const queued = f.queue.length;
       f.held = f.held.filter((h) => !gone(h.owner));
+      if (f.held.length !== held) f.reindex();
       f.queue = f.queue.filter((q) => !gone(q.owner));
       // Only this caller's entries went, so the differences are its own counts.
       this.count(caller, file, f.held.length - held, f.queue.length - queued);
@@ -278,9 +342,15 @@ export class LockTable<T = unknown> {
     start: bigint,
     end: bigint,
   ): HeldLock | null {
-    for (const h of f.held) {
+    const conflicts = (h: HeldEntry) => h.key !== key && (exclusive || h.exclusive);
+    for (const h of f.toEof) if (h.start <= end && conflicts(h)) return publicHeld(h);
+    // Finite ranges that can reach `start` begin at `start - maxSpan` or later.
+    const held = f.held;
+    let i = lowerBound(held, start - f.maxSpan);
+    for (; i < held.length; i++) {
+      const h = held[i]!;
       if (h.start > end) break;
-      if (h.end >= start && h.key !== key && (exclusive || h.exclusive)) return publicHeld(h);
+      if (h.end !== OFFSET_MAX && h.end >= start && conflicts(h)) return publicHeld(h);
     }
     return null;
   }
@@ -297,16 +367,11 @@ export class LockTable<T = unknown> {
   ): void {
     let s = start;
     let e = end;
-    const kept: HeldEntry[] = [];
     const pieces: HeldEntry[] = [];
-    let removed = 0;
-    for (const h of f.held) {
-      // Adjacent ranges (h.end + 1 === start) of the same mode merge too.
-      if (h.key !== key || h.start > end + 1n || h.end + 1n < start) {
-        kept.push(h);
-        continue;
-      }
-      removed++;
+    // Adjacent ranges (h.end + 1 === start) of the same mode merge too.
+    const touched = f.ownIn(key, start, end, true);
+    for (const h of touched) {
+      f.remove(h);
       if (h.exclusive === exclusive) {
         if (h.start < s) s = h.start;
         if (h.end > e) e = h.end;
@@ -318,8 +383,8 @@ export class LockTable<T = unknown> {
       }
     }
     pieces.push({ file, owner, key, exclusive, start: s, end: e });
-    f.held = insertSorted(kept, pieces);
-    this.count(owner.caller, file, pieces.length - removed, 0);
+    for (const p of pieces) f.add(p);
+    this.count(owner.caller, file, pieces.length - touched.length, 0);
   }
 
   /** Removes an owner's locks in a range, keeping the parts outside it. */
@@ -331,21 +396,16 @@ export class LockTable<T = unknown> {
     start: bigint,
     end: bigint,
   ): void {
-    const kept: HeldEntry[] = [];
+    const hit = f.ownIn(key, start, end, false);
+    if (hit.length === 0) return;
     const pieces: HeldEntry[] = [];
-    let removed = 0;
-    for (const h of f.held) {
-      if (h.key !== key || !overlaps(h, start, end)) {
-        kept.push(h);
-        continue;
-      }
-      removed++;
+    for (const h of hit) {
+      f.remove(h);
       if (h.start < start) pieces.push({ ...h, end: start - 1n });
       if (h.end > end) pieces.push({ ...h, start: end + 1n });
     }
-    if (removed === 0) return;
-    f.held = insertSorted(kept, pieces);
-    this.count(caller, file, pieces.length - removed, 0);
+    for (const p of pieces) f.add(p);
+    this.count(caller, file, pieces.length - hit.length, 0);
   }
 
   /** Grants queued requests that fit, in FIFO order, until nothing more fits. */
@@ -404,18 +464,31 @@ function publicHeld(h: HeldEntry): HeldLock {
   return { file: h.file, owner: h.owner, exclusive: h.exclusive, start: h.start, end: h.end };
 }
 
-/** Merges sorted `kept` with a few new entries, keeping order by start. */
-function insertSorted(kept: HeldEntry[], pieces: HeldEntry[]): HeldEntry[] {
-  pieces.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  for (const p of pieces) {
-    let lo = 0;
-    let hi = kept.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (kept[mid]!.start <= p.start) lo = mid + 1;
-      else hi = mid;
-    }
-    kept.splice(lo, 0, p);
+/** First index whose start is >= `start` (entries sorted by start). */
+function lowerBound(list: readonly HeldEntry[], start: bigint): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.start < start) lo = mid + 1;
+    else hi = mid;
   }
-  return kept;
+  return lo;
+}
+
+/** Inserts after the entries with the same start (stable order). */
+function insertByStart(list: HeldEntry[], h: HeldEntry): void {
+  let lo = lowerBound(list, h.start);
+  while (lo < list.length && list[lo]!.start === h.start) lo++;
+  list.splice(lo, 0, h);
+}
+
+/** Removes this very entry. */
+function removeByStart(list: HeldEntry[], h: HeldEntry): void {
+  for (let i = lowerBound(list, h.start); i < list.length && list[i]!.start === h.start; i++) {
+    if (list[i] === h) {
+      list.splice(i, 1);
+      return;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { type Clock, guardTimer, systemClock, type TimerHandle } from './clock.js';
+import { type HostsTable, systemHostsTable } from './hosts-file.js';
 import { canonicalAddress, canonicalName } from './names.js';
 
 /** One address a name resolved to. */
@@ -17,6 +18,11 @@ export const systemLookup: LookupAll = (name) => dns.lookup(name, { all: true, v
 /** Tuning of a {@link Resolver}. */
 export interface ResolverOptions {
   lookup?: LookupAll;
+  /**
+   * A hosts table answered from before any lookup (default: /etc/hosts when nsswitch.conf puts
+   * files first and no `lookup` is given; null: none).
+   */
+  hosts?: HostsTable | null;
   clock?: Clock;
   /** How long a successful answer is reused. */
   positiveTtlMs?: number;
@@ -55,6 +61,7 @@ const EMPTY: string[] = [];
  */
 export class Resolver {
   private readonly lookup: LookupAll;
+  private readonly hosts: HostsTable | null;
   private readonly clock: Clock;
   private readonly positiveTtlMs: number;
   private readonly negativeTtlMs: number;
@@ -69,6 +76,7 @@ export class Resolver {
 
   constructor(opts: ResolverOptions = {}) {
     this.lookup = opts.lookup ?? systemLookup;
+    this.hosts = opts.hosts !== undefined ? opts.hosts : opts.lookup ? null : systemHostsTable();
     this.clock = opts.clock ?? systemClock;
     this.positiveTtlMs = opts.positiveTtlMs ?? 300_000;
     this.negativeTtlMs = opts.negativeTtlMs ?? 30_000;
@@ -122,18 +130,15 @@ export class Resolver {
     return p;
   }
 
-  /** The cached answer for a name, if still fresh (no lookup started). */
+  /** The cached answer for a name, if still fresh, or the hosts table's (no lookup started). */
   cached(name: string): string[] | undefined {
     const literal = canonicalAddress(name);
     if (literal !== null) return [literal];
     const key = canonicalName(name);
     const e = this.cache.get(key);
-    if (!e) return undefined;
-    if (e.expires <= this.clock.now()) {
-      this.cache.delete(key);
-      return undefined;
-    }
-    return e.addrs;
+    if (e && e.expires > this.clock.now()) return e.addrs;
+    if (e) this.cache.delete(key);
+    return this.hosts?.lookup(key);
   }
 
   /** Forgets every cached answer. */

@@ -129,8 +129,9 @@ export class NsmService {
     if (checkName(monName) !== null) return this.result(false);
     // "Can this host be monitored?": yes for an address, or for a name that resolves now.
     if (canonicalAddress(monName) !== null) return this.result(true);
-    const addrs = await this.d.resolver.resolve(monName);
-    return this.result(addrs.length > 0);
+    // Remote callers get what is cached: they may not keep the resolver busy with names of their choice.
+    const addrs = caller.loopback ? await this.d.resolver.resolve(monName) : this.d.resolver.cached(monName);
+    return this.result((addrs?.length ?? 0) > 0);
   }
 
   private async monitor(rec: MonitorRecord, caller: Caller) {
@@ -238,6 +239,11 @@ export class NsmService {
   private async match(monName: string, state: number, sender: string): Promise<void> {
     const p = this.d.policy;
     const literal = canonicalAddress(monName);
+    if (literal === null && !this.d.registry.host(monName) && this.d.registry.match('', [sender]).length === 0) {
+      // Neither the name nor the sender is monitored: nothing to look up (and no lookups for strangers).
+      p.refuse('notify-unknown-host', sender, { mon_name: safe(monName), state });
+      return;
+    }
     const nameAddrs = literal !== null ? [literal] : await this.d.resolver.resolve(monName);
     const hosts = this.d.registry.match(monName, nameAddrs);
     if (hosts.length === 0) {

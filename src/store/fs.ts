@@ -10,6 +10,7 @@ import {
   checkMonName,
   checkMyId,
   checkRecord,
+  checkState,
   formatRecordLine,
   lineHasId,
   lineIs,
@@ -38,7 +39,6 @@ const HOST_FILE_MODE = 0o600;
 const STATE_FILE_MODE = 0o644;
 /** A host file is a few lines; anything bigger is not one of ours. */
 const MAX_HOST_FILE = 1 << 20;
-const MAX_BOOT_ID = 128;
 
 /** Options of an FsStore. */
 export interface FsStoreOptions {
@@ -250,6 +250,7 @@ export class FsStore implements Store {
   private state = 0;
   private bootId: string | null = null;
   private loaded = false;
+  private opening: Promise<StoreSnapshot> | null = null;
   private closed = false;
   private queue: Pending[] = [];
   private running = false;
@@ -289,8 +290,20 @@ export class FsStore implements Store {
       await this.idle();
       return this.snapshot();
     }
+    this.opening ??= this.openAndRead();
+    try {
+      return await this.opening;
+    } catch (err) {
+      this.opening = null;
+      await this.closeHandles();
+      throw err;
+    }
+  }
+
+  private async openAndRead(): Promise<StoreSnapshot> {
     await this.open();
-    const [monitors, notify] = [await this.readDir(this.sm), await this.readDir(this.bak)];
+    const monitors = await this.readDir(this.sm);
+    const notify = await this.readDir(this.bak);
     await this.readState();
     this.loaded = true;
     return { state: this.state, bootId: this.bootId, monitors, notify };
@@ -593,14 +606,10 @@ export class FsStore implements Store {
   }
 
   setState(state: number, bootId: string | null): Promise<void> {
-    if (!Number.isInteger(state) || state < -0x80000000 || state > 0xffffffff) {
-      return Promise.reject(new StoreError('ERR_STORE_VALUE', `state ${state} is not a 32-bit integer`));
-    }
-    if (
-      bootId !== null &&
-      (bootId.length === 0 || bootId.length > MAX_BOOT_ID || !/^[\x21-\x7e]+$/.test(bootId))
-    ) {
-      return Promise.reject(new StoreError('ERR_STORE_VALUE', 'boot id must be 1-128 printable characters'));
+    try {
+      checkState(state, bootId);
+    } catch (err) {
+      return Promise.reject(err);
     }
     return this.enqueue((b) => {
       b.state = { state: state | 0, bootId };

@@ -1,5 +1,5 @@
 import { StoreError, type StoreErrorCode } from './errors.js';
-import { checkMonName, checkMyId, checkRecord, sameId } from './record.js';
+import { checkMonName, checkMyId, checkRecord, checkState, sameId } from './record.js';
 import type { MonitorRecord, MyId, Store, StoreSnapshot } from './types.js';
 
 /**
@@ -122,8 +122,10 @@ export class MemoryStore implements Store {
   }
 
   setState(state: number, bootId: string | null): Promise<void> {
-    if (!Number.isInteger(state) || state < -0x80000000 || state > 0xffffffff) {
-      return Promise.reject(new StoreError('ERR_STORE_VALUE', `state ${state} is not a 32-bit integer`));
+    try {
+      checkState(state, bootId);
+    } catch (err) {
+      return Promise.reject(err);
     }
     return this.mutate(() => {
       this.disk.state = state | 0;

@@ -100,7 +100,10 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
       try {
         // No symlink followed, no FIFO waited on, even if the entry changed since readdir.
         name.copy(path, prefix.length);
-        fd = openSync(path.subarray(0, prefix.length + name.length), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+        fd = openSync(
+          path.subarray(0, prefix.length + name.length),
+          C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK,
+        );
         // One read: a short read of a regular file is its end; a full slot is a file too large.
         const n = readSync(fd, slot, 0, slot.length, null);
         if (n > req.maxFile) kind = ENTRY.tooLarge;

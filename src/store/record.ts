@@ -72,6 +72,15 @@ export function checkRecord(rec: MonitorRecord): void {
   }
 }
 
+/** Throws ERR_STORE_VALUE unless the state number and boot id can be stored. */
+export function checkState(state: number, bootId: string | null): void {
+  if (!isInt32Like(state)) throw new StoreError('ERR_STORE_VALUE', `state ${state} is not a 32-bit integer`);
+  // One line of printable ASCII: /proc/sys/kernel/random/boot_id is a 36-character UUID.
+  if (bootId !== null && (typeof bootId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(bootId))) {
+    throw new StoreError('ERR_STORE_VALUE', 'boot id must be 1-128 printable ASCII characters');
+  }
+}
+
 /** True when two my_ids are the same caller (numbers compared as 32-bit values). */
 export function sameId(a: MyId, b: MyId): boolean {
   return (

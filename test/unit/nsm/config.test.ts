@@ -48,7 +48,10 @@ describe('haCalloutRunner', () => {
     const out = join(dir, 'calls');
     const prog = join(dir, 'callout');
     // One write per run, so concurrent runs do not interleave their lines.
-    await writeFile(prog, `#!/bin/sh\nline=$(printf '%s|' "$@")\necho "$line" >> ${out}\n[ "$1" != del-client ]\n`);
+    await writeFile(
+      prog,
+      `#!/bin/sh\nline=$(printf '%s|' "$@")\necho "$line" >> ${out}\n[ "$1" != del-client ]\n`,
+    );
     await chmod(prog, 0o755);
     const run = haCalloutRunner({ program: prog });
     run('add-client', 'alpha; rm -rf /', 'me');
@@ -56,7 +59,11 @@ describe('haCalloutRunner', () => {
     run('sm-notify', 'alpha', '10.0.0.1', 5);
     await run.idle();
     const lines = (await readFile(out, 'utf8')).trim().split('\n').sort();
-    assert.deepEqual(lines, ['add-client|alpha; rm -rf /|me|', 'del-client|alpha|me|', 'sm-notify|alpha|10.0.0.1|5|']);
+    assert.deepEqual(lines, [
+      'add-client|alpha; rm -rf /|me|',
+      'del-client|alpha|me|',
+      'sm-notify|alpha|10.0.0.1|5|',
+    ]);
   });
 
   it('kills a program that runs too long', async () => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NsmDaemon } from '../../../src/nsm/daemon.js';
-import { runNotify } from '../../../src/nsm/notify.js';
 import { createLog } from '../../../src/nsm/logging.js';
+import { runNotify } from '../../../src/nsm/notify.js';
 import { SM_VERS_DEF, status as statusCodec } from '../../../src/proto/sm_inter.js';
 import { createClient } from '../../../src/rpc/client.js';
 import { RpcServer } from '../../../src/rpc/server.js';
@@ -197,10 +197,23 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     await writeFile(boot, 'boot-a\n');
     const store = new FsStore({ dir: sdir });
     await store.load();
-    await store.addMonitor({ monName: '127.0.0.2', myName: 'me', prog: 100021, vers: 4, proc: 16, priv: new Uint8Array(16) });
+    await store.addMonitor({
+      monName: '127.0.0.2',
+      myName: 'me',
+      prog: 100021,
+      vers: 4,
+      proc: 16,
+      priv: new Uint8Array(16),
+    });
     await store.setState(5, 'boot-before');
     await store.close();
-    const base = { stateDir: sdir, names: ['client.nsmd.test'], bootIdFile: boot, rpcbindPort, maxMinutes: 1 };
+    const base = {
+      stateDir: sdir,
+      names: ['client.nsmd.test'],
+      bootIdFile: boot,
+      rpcbindPort,
+      maxMinutes: 1,
+    };
     const seen = notifies.length;
     const r1 = await runNotify(base);
     assert.deepEqual(r1, { state: 7, announced: true, acknowledged: 1, failed: 0 });
@@ -215,7 +228,10 @@ describe('nsmd serve on loopback', { skip: isRoot ? false : 'needs root (privile
     const check = new FsStore({ dir: sdir, readOnly: true });
     const snap = await check.load();
     await check.close();
-    assert.deepEqual([snap.state, snap.bootId, snap.monitors.length, snap.notify.length], [7, 'boot-a', 0, 0]);
+    assert.deepEqual(
+      [snap.state, snap.bootId, snap.monitors.length, snap.notify.length],
+      [7, 'boot-a', 0, 0],
+    );
 
     assert.deepEqual(await runNotify(base), { state: 7, announced: false, acknowledged: 0, failed: 0 });
     assert.equal((await runNotify({ ...base, force: true })).state, 9);

@@ -31,7 +31,11 @@ interface Setup {
 }
 
 async function setup(
-  opts: { policy?: PolicyOptions; lookup?: (n: string) => Promise<LookupAddress[]> } = {},
+  opts: {
+    policy?: PolicyOptions;
+    lookup?: (n: string) => Promise<LookupAddress[]>;
+    ha?: Array<[string, string, string, number | undefined]>;
+  } = {},
 ): Promise<Setup> {
   const clock = new FakeClock();
   const store = new MemoryStore();
@@ -63,6 +67,7 @@ async function setup(
       notify: async (address, _port, args) => void notified.push({ address, args }),
     },
   });
+  const ha = opts.ha;
   svc = new NsmService({
     store,
     registry,
@@ -72,6 +77,7 @@ async function setup(
     callbacks: cb,
     notifier,
     names: ['server.example.com'],
+    ...(ha ? { haCallout: (e, a, b, st) => void ha.push([e, a, b, st]) } : {}),
   });
   return { svc, store, registry, state, policy, clock, callbacks, notified };
 }
@@ -178,11 +184,14 @@ describe('NsmService SM_MON / SM_UNMON / SM_UNMON_ALL', () => {
 });
 
 describe('NsmService SM_STAT / SM_NULL', () => {
-  it('SM_STAT answers succ for addresses and resolvable names, fail otherwise, with the state', async () => {
+  it('SM_STAT answers succ for addresses and resolvable names (cached only for remote callers), with the state', async () => {
     const s = await setup();
-    const stat = (n: string) => call(s.svc.handlers.SM_STAT, { mon_name: n }, caller('10.0.0.5', 40000));
-    assert.deepEqual(await stat('10.1.2.3'), { res_stat: res.stat_succ, state: 1 });
+    const stat = (n: string) => call(s.svc.handlers.SM_STAT, { mon_name: n }, local);
+    const remote = (n: string) => call(s.svc.handlers.SM_STAT, { mon_name: n }, caller('10.0.0.5', 40000));
+    assert.deepEqual(await remote('10.1.2.3'), { res_stat: res.stat_succ, state: 1 });
+    assert.deepEqual(await remote('alpha'), { res_stat: res.stat_fail, state: 1 }, 'remote: no lookup on demand');
     assert.deepEqual(await stat('alpha'), { res_stat: res.stat_succ, state: 1 });
+    assert.deepEqual(await remote('alpha'), { res_stat: res.stat_succ, state: 1 }, 'remote: cached answer');
     assert.deepEqual(await stat('nowhere'), { res_stat: res.stat_fail, state: 1 });
     assert.deepEqual(await stat('../x'), { res_stat: res.stat_fail, state: 1 });
   });
@@ -272,6 +281,23 @@ describe('NsmService SM_NOTIFY', () => {
     assert.equal(t.callbacks.length, 1);
   });
 
+  it('looks no name up for an SM_NOTIFY from a stranger about a stranger', async () => {
+    const looked: string[] = [];
+    const s = await setup({
+      lookup: async (n) => {
+        looked.push(n);
+        return [{ address: '10.0.0.1', family: 4 }];
+      },
+    });
+    await call(s.svc.handlers.SM_MON, mon('alpha.example.com'), local);
+    await settle();
+    looked.length = 0;
+    await call(s.svc.handlers.SM_NOTIFY, { mon_name: 'random-123.example', state: 5 }, caller('10.9.9.9', 900));
+    await s.clock.advance(0);
+    assert.deepEqual(looked, []);
+    assert.equal(s.policy.counts.get('notify-unknown-host'), 1);
+  });
+
   it('ignores SM_NOTIFY about hosts nobody monitors, and bad names', async () => {
     const s = await monitored();
     assert.equal(
@@ -288,6 +314,7 @@ describe('NsmService SM_NOTIFY', () => {
 
   it('bounds the notifications being processed: beyond it, no reply (the peer retries)', async () => {
     const s = await setup({ policy: { maxPendingNotifications: 2 }, lookup: () => new Promise(() => {}) });
+    for (let i = 0; i < 3; i++) await call(s.svc.handlers.SM_MON, mon(`host${i}`), local);
     const from = caller('10.0.0.1', 900);
     const r = [];
     for (let i = 0; i < 3; i++)
@@ -329,5 +356,40 @@ describe('NsmService SM_SIMU_CRASH', () => {
     );
     assert.equal(s.store.disk.notify.size, 0, 'acknowledged peers leave the notify list');
     assert.equal(s.svc.notifyList.size, 0);
+  });
+});
+
+describe('NsmService start-up and ha-callout', () => {
+  it('resumes the notify list left by an earlier run (same boot), dropping each peer once it answered', async () => {
+    const s = await setup();
+    const rec = { monName: '10.0.0.7', myName: 'server', prog: 100021, vers: 4, proc: 16, priv: priv(1) };
+    s.store.disk.notify.set('10.0.0.7', [rec]);
+    s.svc.loadMonitors([], [rec]);
+    const r = await s.svc.notifyPeers();
+    assert.deepEqual(r, { acknowledged: 1, failed: 0 });
+    assert.deepEqual(
+      s.notified.map((n) => [n.address, n.args.mon_name, n.args.state]),
+      [
+        ['10.0.0.7', 'server.example.com', 1],
+        ['10.0.0.7', 'server', 1],
+      ],
+    );
+    assert.equal(s.store.disk.notify.size, 0);
+  });
+
+  it('runs the ha-callout for add-client, del-client and an accepted sm-notify', async () => {
+    const ha: Array<[string, string, string, number | undefined]> = [];
+    const s = await setup({ ha });
+    await call(s.svc.handlers.SM_MON, mon('10.0.0.2'), local);
+    await call(s.svc.handlers.SM_MON, mon('10.0.0.2', 2), local);
+    await call(s.svc.handlers.SM_NOTIFY, { mon_name: '10.0.0.2', state: 9 }, caller('10.0.0.2', 900));
+    await call(s.svc.handlers.SM_NOTIFY, { mon_name: '10.0.0.2', state: 9 }, caller('10.0.0.66', 900));
+    await s.clock.advance(0);
+    await call(s.svc.handlers.SM_UNMON, { mon_name: '10.0.0.2', my_id: LOCKD }, local);
+    assert.deepEqual(ha, [
+      ['add-client', '10.0.0.2', 'server', undefined],
+      ['sm-notify', '10.0.0.2', '10.0.0.2', 9],
+      ['del-client', '10.0.0.2', 'server', undefined],
+    ]);
   });
 });

@@ -211,6 +211,7 @@ export function runStoreConformance(name: string, f: StoreFactory): void {
         isCode('ERR_STORE_VALUE'),
       );
       await assert.rejects(s.setState(1.5, null), isCode('ERR_STORE_VALUE'));
+      await assert.rejects(s.setState(1, 'two\nlines'), isCode('ERR_STORE_VALUE'));
       assert.deepEqual((await reload(f, s)).monitors, []);
     });
 
