@@ -236,8 +236,8 @@ export class LockClient extends EventEmitter<LockClientEvents> {
               alock: this.alock(lock, fh),
               reclaim: false,
               state: this.monitor.localState,
-              // A waiting lock retries anyway: short tries get past a dead port quickly.
             },
+            // A waiting lock retries anyway: short tries get past a dead port quickly.
             o.wait ? { timeoutMs: RETRY_CALL_MS } : undefined,
           );
         } catch (err) {
@@ -278,7 +278,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
       throw err;
     } finally {
       this.waiters.delete(w);
-      if (!this.locks.some((l) => l.server === server)) this.monitor.release(server, 'client');
+      this.releaseIfIdle(server);
     }
   }
 
@@ -300,7 +300,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     if (stat !== NLM4.GRANTED)
       throw new NlmError('ERR_NLM_DENIED', `${server} refused the unlock: ${statName(stat)}`);
     this.forget(r);
-    if (!this.locks.some((l) => l.server === server)) this.monitor.release(server, 'client');
+    this.releaseIfIdle(server);
   }
 
   /** TEST: the lock standing in the way of this one, or null when it would be granted. */
@@ -412,12 +412,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private async reclaimAll(server: string): Promise<void> {
     const mine = this.locks.filter((l) => l.server === server);
     await Promise.all(mine.map((l) => this.reclaim(l)));
-    if (
-      !this.locks.some((l) => l.server === server) &&
-      ![...this.waiters].some((w) => w.lock.server === server)
-    ) {
-      this.monitor.release(server, 'client');
-    }
+    this.releaseIfIdle(server);
   }
 
   /** Sends one lock again with reclaim = true, retrying while the server does not answer yet. */
@@ -462,6 +457,13 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   }
 
   // ---- internals ----
+
+  /** Has statd stop watching a server once we hold nothing there and wait for nothing. */
+  private releaseIfIdle(server: string): void {
+    if (this.locks.some((l) => l.server === server)) return;
+    for (const w of this.waiters) if (w.lock.server === server) return;
+    this.monitor.release(server, 'client');
+  }
 
   private check(): void {
     if (this.closed) throw new NlmError('ERR_NLM_CLOSED', 'lock client is closed');

@@ -57,6 +57,13 @@ export async function runLockRecoveryDemo(opts: DemoOptions = {}): Promise<boole
   };
 
   const net = await DemoNetwork.create(['server', 'clienta', 'clientb']);
+  // Interrupted: remove everything before going.
+  const onSignal = (signal: NodeJS.Signals) => {
+    line('cleanup', `${signal}: stopping and removing everything`);
+    void net.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const [server, a, b] = [net.host('server'), net.host('clienta'), net.host('clientb')];
   const statd = new Map<string, HostProcess>();
   const boots = new Map<string, number>();
@@ -224,6 +231,8 @@ export async function runLockRecoveryDemo(opts: DemoOptions = {}): Promise<boole
     failures++;
     line('error', (err as Error).message);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     const ok = failures === 0;
     await net.close(!ok || opts.keepLogs);
     line(

@@ -239,7 +239,11 @@ export class NsmService {
   private async match(monName: string, state: number, sender: string): Promise<void> {
     const p = this.d.policy;
     const literal = canonicalAddress(monName);
-    if (literal === null && !this.d.registry.host(monName) && this.d.registry.match('', [sender]).length === 0) {
+    if (
+      literal === null &&
+      !this.d.registry.host(monName) &&
+      this.d.registry.match('', [sender]).length === 0
+    ) {
       // Neither the name nor the sender is monitored: nothing to look up (and no lookups for strangers).
       p.refuse('notify-unknown-host', sender, { mon_name: safe(monName), state });
       return;

@@ -28,8 +28,20 @@ export const DEFAULT_MAX_RECORD_SIZE = 64 * 1024;
 export interface RpcServerOptions {
   /** Largest TCP call record, in bytes (RFC 5531 §11); bigger ones close the connection. Default 64 KiB. */
   maxRecordSize?: number;
-  /** Most TCP connections open at once over all listeners; more are closed at once. Default 256. */
+  /**
+   * Most TCP connections open at once over all listeners, counted apart for loopback and for other
+   * callers so that remote callers cannot lock out the local lock manager; more are closed at once.
+   * Default 256 of each.
+   */
   maxConnections?: number;
+  /** Most TCP connections open at once from one non-loopback address. Default 32. */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Largest reply to a UDP call from a non-loopback source, as a multiple of the call's size: a
+   * forged source address must not turn a small datagram into a big one aimed at a victim.
+   * Bigger replies are dropped (the caller can use TCP). Default 4; 0 turns the check off.
+   */
+  maxUdpAmplification?: number;
   /** A TCP connection with no traffic and no call running for this long is closed. Default 120 000 ms. */
   idleTimeoutMs?: number;
   /** A TCP connection stuck in the middle of a record for this long is closed. Default 10 000 ms. */
@@ -72,8 +84,10 @@ export interface RpcServerStats {
   connections: number;
   /** TCP connections accepted since start. */
   connectionsTotal: number;
-  /** TCP connections closed at once because maxConnections were open. */
+  /** TCP connections closed at once because maxConnections or maxConnectionsPerAddress were open. */
   connectionsRefused: number;
+  /** UDP replies to non-loopback callers not sent because they exceeded maxUdpAmplification. */
+  amplificationDropped: number;
 }
 
 /** Message published on the `nsmd:rpc:call` diagnostics channel for each dispatched call. */
@@ -191,6 +205,7 @@ export class RpcServer {
     connections: 0,
     connectionsTotal: 0,
     connectionsRefused: 0,
+    amplificationDropped: 0,
   };
   private readonly programs = new Map<number, ProgEntry>();
   private readonly udp: UdpEndpoint[] = [];
@@ -201,6 +216,13 @@ export class RpcServer {
   private readonly log: RpcLogger;
   private readonly maxRecordSize: number;
   private readonly maxConnections: number;
+  private readonly maxConnectionsPerAddress: number;
+  private readonly maxUdpAmplification: number;
+  /** Open non-loopback connections by address, and open loopback connections. */
+  private readonly remoteConns = new Map<string, number>();
+  private remoteConnCount = 0;
+  private loopbackConnCount = 0;
+  private amplificationLoggedAt = Number.NEGATIVE_INFINITY;
   private readonly idleTimeoutMs: number;
   private readonly recordTimeoutMs: number;
   private readonly udpRecvBufferSize: number | undefined;
@@ -213,6 +235,8 @@ export class RpcServer {
     this.log = opts.logger ?? defaultLogger;
     this.maxRecordSize = opts.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
     this.maxConnections = opts.maxConnections ?? 256;
+    this.maxConnectionsPerAddress = opts.maxConnectionsPerAddress ?? 32;
+    this.maxUdpAmplification = opts.maxUdpAmplification ?? 4;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 120_000;
     this.recordTimeoutMs = opts.recordTimeoutMs ?? 10_000;
     this.udpRecvBufferSize = opts.udpRecvBufferSize;
@@ -363,16 +387,21 @@ export class RpcServer {
       const out = this.process(msg, ep, ep.lastAddress, rinfo.port, ep.lastFamily, ep.lastLoopback);
       if (out === null) return;
       if (out instanceof Uint8Array) {
+        if (this.amplifies(out, msg, ep.lastLoopback, ep.lastAddress)) return;
         this.stats.replies++;
         ep.socket.send(out, rinfo.port, rinfo.address);
         return;
       }
+      const loopback = ep.lastLoopback;
+      const address = ep.lastAddress;
+      const callSize = msg.length;
       this.running++;
       out
         .then((reply) => {
           this.callFinished();
           // The server may have been closed while the handler ran.
           if (reply === null || ep.closed) return;
+          if (this.amplifies(reply, callSize, loopback, address)) return;
           this.stats.replies++;
           ep.socket.send(reply, rinfo.port, rinfo.address);
         })
@@ -382,20 +411,53 @@ export class RpcServer {
     }
   }
 
+  /** True (and counted, logged at most once a minute) when a UDP reply is too big to send. */
+  private amplifies(
+    reply: Uint8Array,
+    call: Uint8Array | number,
+    loopback: boolean,
+    address: string,
+  ): boolean {
+    if (loopback || this.maxUdpAmplification <= 0) return false;
+    const callSize = typeof call === 'number' ? call : call.length;
+    if (reply.length <= callSize * this.maxUdpAmplification) return false;
+    this.stats.amplificationDropped++;
+    const now = Date.now();
+    if (now - this.amplificationLoggedAt >= 60_000) {
+      this.amplificationLoggedAt = now;
+      this.log.warn(
+        `not sending a ${reply.length}-byte UDP reply to a ${callSize}-byte call from ${address}: ` +
+          `over ${this.maxUdpAmplification}x its size (use TCP); ${this.stats.amplificationDropped} so far`,
+      );
+    }
+    return true;
+  }
+
   // ---- TCP ----
 
   private onConnection(socket: net.Socket): void {
     socket.on('error', (err) => this.log.debug('TCP connection error', err));
-    if (this.conns.size >= this.maxConnections) {
-      this.stats.connectionsRefused++;
-      socket.destroy();
-      return;
-    }
     if (socket.remoteAddress === undefined || socket.localAddress === undefined) {
       socket.destroy();
       return;
     }
     const address = normalizeAddress(socket.remoteAddress);
+    const loopback = isLoopback(address);
+    const fromAddress = loopback ? 0 : (this.remoteConns.get(address) ?? 0);
+    if (
+      (loopback && this.loopbackConnCount >= this.maxConnections) ||
+      (!loopback &&
+        (this.remoteConnCount >= this.maxConnections || fromAddress >= this.maxConnectionsPerAddress))
+    ) {
+      this.stats.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
+    if (loopback) this.loopbackConnCount++;
+    else {
+      this.remoteConnCount++;
+      this.remoteConns.set(address, fromAddress + 1);
+    }
     const conn: Connection = {
       transport: 'tcp',
       framed: true,
@@ -406,7 +468,7 @@ export class RpcServer {
       address,
       port: socket.remotePort ?? 0,
       family: familyOf(address),
-      loopback: isLoopback(address),
+      loopback,
       lastActivity: Date.now(),
       running: 0,
       held: false,
@@ -432,6 +494,13 @@ export class RpcServer {
       conn.closed = true;
       this.held.delete(conn);
       if (this.conns.delete(conn)) this.stats.connections--;
+      if (loopback) this.loopbackConnCount--;
+      else {
+        this.remoteConnCount--;
+        const n = (this.remoteConns.get(address) ?? 1) - 1;
+        if (n > 0) this.remoteConns.set(address, n);
+        else this.remoteConns.delete(address);
+      }
     });
   }
 

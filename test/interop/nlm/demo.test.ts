@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { interopSkip, NSMD_MAIN } from '../../harness/index.js';
+import { interopSkip, NSMD_MAIN, which } from '../../harness/index.js';
 
 const skip = interopSkip(['ip', 'unshare', 'mount']);
 const run = promisify(execFile);
@@ -33,8 +33,24 @@ describe('nsmd demo lock-recovery', { skip }, () => {
     assert.deepEqual(demoNamespaces(), before);
   });
 
+  test('SIGINT in the middle still removes everything', async () => {
+    const before = demoNamespaces();
+    const child = execFile(process.execPath, [NSMD_MAIN, 'demo', 'lock-recovery']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+    });
+    while (!out.includes('clienta') || !out.includes('locks data.db'))
+      await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('close', r));
+    assert.equal(code, 130);
+    assert.match(out, /SIGINT: stopping and removing everything/);
+    assert.deepEqual(demoNamespaces(), before);
+  });
+
   test('says what to do when not root', {
-    skip: process.getuid?.() !== 0 ? 'needs root to drop it' : false,
+    skip: process.getuid?.() !== 0 || !which('setpriv') ? 'needs root and setpriv' : false,
   }, async () => {
     const r = await run('setpriv', [
       '--reuid=65534',

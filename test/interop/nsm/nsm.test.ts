@@ -328,3 +328,32 @@ describe('nsmd with Debian rpcbind, rpcinfo, rpc.statd and sm-notify', { skip },
     }
   });
 });
+
+describe('nsmd on a host without rpcbind', { skip }, () => {
+  let net: Network;
+  before(async () => {
+    net = await createNetwork({ hosts: [{ name: 'gamma' }, { name: 'delta' }] });
+  });
+  after(async () => {
+    await net?.close();
+  });
+
+  test('starts the embedded rpcbind, where Debian rpcinfo finds it; SIGTERM withdraws both', async () => {
+    const gamma = net.host('gamma');
+    const dir = makeStateDir(join(gamma.dir, 'sd'));
+    const nsmd = await startNsmd(gamma, ['--state-dir', dir], 'boot-1');
+    try {
+      assert.match(nsmd.stdout, /"rpcbind":"embedded"/);
+      const p = await rpcinfo(net.host('delta'), ['-p', 'gamma']);
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(p.stdout, /100000\s+2\s+tcp\s+111\s+portmapper/);
+      assert.match(p.stdout, /100024\s+1\s+udp\s+776\s+status/);
+      const u = await rpcinfo(net.host('delta'), ['-u', 'gamma', 'status']);
+      assert.equal(u.code, 0, u.stderr);
+    } finally {
+      await stopNsmd(nsmd);
+    }
+    const gone = await rpcinfo(net.host('delta'), ['-p', 'gamma'], 5000);
+    assert.notEqual(gone.code, 0);
+  });
+});

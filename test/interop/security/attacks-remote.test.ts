@@ -213,6 +213,58 @@ describe('attacks from another host', { skip: interopSkip() }, () => {
     assert.match(rpcbind.stderr, /refused UNSET of program 100024/);
   });
 
+  test('no UDP reply to another host is more than 4 times the size of its call', async () => {
+    // A portmap DUMP is a 40-byte call; the list is several times that. Over UDP from another
+    // host (whose address could be forged) it is not answered; over TCP (a real handshake) it is.
+    const udp = await call(attacker, server.ipv4, 111, 'pmap', 'PMAPPROC_DUMP', null);
+    assert.equal(udp.ok, false);
+    assert.equal(udp.code, 'ERR_RPC_TIMEOUT');
+    const tcp = await call(attacker, server.ipv4, 111, 'pmap', 'PMAPPROC_DUMP', null, { transport: 'tcp' });
+    assert.equal(tcp.ok, true);
+    // Small answers still go out over UDP.
+    const getport = await call(attacker, server.ipv4, 111, 'pmap', 'PMAPPROC_GETPORT', {
+      prog: 100024,
+      vers: 1,
+      prot: 17,
+      port: 0,
+    });
+    assert.equal(getport.result, PORT);
+    // The same DUMP over UDP from loopback is answered.
+    const local = await call(server, '127.0.0.1', 111, 'pmap', 'PMAPPROC_DUMP', null);
+    assert.equal(local.ok, true);
+    assert.match(rpcbind.stderr, /UDP reply .* over 4x its size/);
+  });
+
+  test('another host cannot exhaust the connections the local lock manager needs', async () => {
+    // The attacker opens 60 connections and holds them; at most 32 stay open from one address.
+    const hog = attacker.spawn(process.execPath, [
+      '-e',
+      `const net = require('node:net'); let open = 0, closed = 0;
+       for (let i = 0; i < 60; i++) {
+         const s = net.connect(${PORT}, '${server.ipv4}');
+         s.on('connect', () => open++); s.on('close', () => closed++); s.on('error', () => {});
+       }
+       setTimeout(() => console.log(JSON.stringify({ open, closed })), 1500);
+       setTimeout(() => process.exit(0), 20000);`,
+    ]);
+    const [line] = await hog.waitForOutput(/\{"open".*\}/);
+    const counts = JSON.parse(line!);
+    assert.equal(counts.open, 60, 'every connection was accepted by the kernel');
+    assert.equal(counts.closed, 60 - 32, 'all but 32 were closed at once by nsmd');
+    // Meanwhile the local lock manager's TCP SM_MON goes through.
+    const mon = await call(
+      server,
+      '127.0.0.1',
+      PORT,
+      'sm',
+      'SM_MON',
+      { mon_id: { mon_name: 'peer', my_id: myId('server') }, priv: { $hex: PRIV_HEX } },
+      { transport: 'tcp' },
+    );
+    assert.equal(mon.result.res_stat, 0);
+    hog.kill('SIGKILL');
+  });
+
   test('the monitor list on disk is exactly what loopback callers asked for', async () => {
     assert.deepEqual(await monitored(), ['peer']);
     const line = await readFile(join(stateDir, 'sm', 'peer'), 'utf8');

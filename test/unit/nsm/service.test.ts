@@ -189,7 +189,11 @@ describe('NsmService SM_STAT / SM_NULL', () => {
     const stat = (n: string) => call(s.svc.handlers.SM_STAT, { mon_name: n }, local);
     const remote = (n: string) => call(s.svc.handlers.SM_STAT, { mon_name: n }, caller('10.0.0.5', 40000));
     assert.deepEqual(await remote('10.1.2.3'), { res_stat: res.stat_succ, state: 1 });
-    assert.deepEqual(await remote('alpha'), { res_stat: res.stat_fail, state: 1 }, 'remote: no lookup on demand');
+    assert.deepEqual(
+      await remote('alpha'),
+      { res_stat: res.stat_fail, state: 1 },
+      'remote: no lookup on demand',
+    );
     assert.deepEqual(await stat('alpha'), { res_stat: res.stat_succ, state: 1 });
     assert.deepEqual(await remote('alpha'), { res_stat: res.stat_succ, state: 1 }, 'remote: cached answer');
     assert.deepEqual(await stat('nowhere'), { res_stat: res.stat_fail, state: 1 });
@@ -292,7 +296,11 @@ describe('NsmService SM_NOTIFY', () => {
     await call(s.svc.handlers.SM_MON, mon('alpha.example.com'), local);
     await settle();
     looked.length = 0;
-    await call(s.svc.handlers.SM_NOTIFY, { mon_name: 'random-123.example', state: 5 }, caller('10.9.9.9', 900));
+    await call(
+      s.svc.handlers.SM_NOTIFY,
+      { mon_name: 'random-123.example', state: 5 },
+      caller('10.9.9.9', 900),
+    );
     await s.clock.advance(0);
     assert.deepEqual(looked, []);
     assert.equal(s.policy.counts.get('notify-unknown-host'), 1);
