@@ -22,6 +22,7 @@ import {
   createClient,
   type Handlers,
   NO_REPLY,
+  type PortChooser,
   RpcServer,
   type RpcServerOptions,
 } from '../rpc/index.js';
@@ -78,6 +79,8 @@ export interface LockServerOptions {
   statd?: StatusMonitor | null;
   /** Send SM_SIMU_CRASH before serving (default true when there is a statd). */
   simulateCrash?: boolean;
+  /** Reserved source ports for calls that need one (the default statd link's SM_SIMU_CRASH). */
+  choosePort?: PortChooser;
   /** Register NLM v1, v3, v4 with rpcbind: 'system' (default), 'auto', 'embedded' or 'none'. */
   register?: RegistrationMode | boolean;
   rpcbindPort?: number;
@@ -137,7 +140,13 @@ export class LockServer {
     this.now = opts.now ?? Date.now;
     this.graceMs = Math.max(0, opts.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
     this.ownStatd = opts.statd === undefined;
-    this.statd = opts.statd === undefined ? new StatdLink({ myName: opts.name ?? hostname() }) : opts.statd;
+    this.statd =
+      opts.statd === undefined
+        ? new StatdLink({
+            myName: opts.name ?? hostname(),
+            ...(opts.choosePort ? { choosePort: opts.choosePort } : {}),
+          })
+        : opts.statd;
     this.monitor = new PeerMonitor(this.statd, this.log);
     this.rpc = new RpcServer(opts.rpc);
     this.rpc.addProgram(NLM4_NSMD_DEF, this.v4Handlers());

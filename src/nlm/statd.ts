@@ -1,5 +1,5 @@
 import { SM_VERS_DEF } from '../proto/sm_inter.js';
-import { createClient, type RpcClient, RpcError } from '../rpc/index.js';
+import { createClient, type PortChooser, type RpcClient, RpcError } from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
 import { NlmError } from './errors.js';
 
@@ -33,6 +33,8 @@ export interface StatdLinkOptions {
   port?: number;
   rpcbindPort?: number;
   timeoutMs?: number;
+  /** Reserved source ports to try for SM_SIMU_CRASH (default: the RPC client's, 1023 down to 600). */
+  choosePort?: PortChooser;
 }
 
 /** Talks to the local statd (XNFS 3W ch. 11), finding it through rpcbind and again after an error. */
@@ -116,6 +118,7 @@ export class StatdLink implements StatusMonitor {
       port,
       privileged: true,
       timeoutMs: Math.min(this.timeoutMs, 5000),
+      ...(this.opts.choosePort ? { choosePort: this.opts.choosePort } : {}),
     });
     try {
       await c.call(SM_VERS_DEF, 'SM_SIMU_CRASH', undefined);

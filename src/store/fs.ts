@@ -51,7 +51,7 @@ export interface FsStoreOptions {
   concurrency?: number;
   /** Most calls applied in one group commit (default 8192). */
   maxBatch?: number;
-  /** Worker threads reading each directory at load (default 2, at most the CPUs). */
+  /** Worker threads reading each directory at load (default 1: more lose to their extra listings). */
   readers?: number;
 }
 
@@ -271,7 +271,7 @@ export class FsStore implements Store {
     this.readOnly = opts.readOnly ?? false;
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 8192);
-    this.readers = Math.max(1, Math.min(opts.readers ?? 2, availableParallelism()));
+    this.readers = Math.max(1, Math.min(opts.readers ?? 1, availableParallelism()));
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);

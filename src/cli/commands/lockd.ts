@@ -73,6 +73,9 @@ export const lockdCommand: Command = {
     }
     const port = portOption(values.port, '--port');
     const { LockServer } = await import('../../nlm/server.js');
+    const { reservedPortCandidates } = await import('../../ports/choose.js');
+    // Reserved source ports with no live IANA service on them, never 776 (see nsmd ports).
+    const reserved = await reservedPortCandidates().catch(() => [] as number[]);
     const { createLog } = await import('../../nsm/logging.js');
     const log = createLog({ name: 'nsmd-lockd', ...(format ? { format } : {}) });
     const server = new LockServer({
@@ -82,6 +85,7 @@ export const lockdCommand: Command = {
       ...(values.name ? { name: values.name } : {}),
       ...(values['no-statd'] ? { statd: null } : {}),
       simulateCrash: !values['no-simu-crash'],
+      ...(reserved.length ? { choosePort: () => reserved } : {}),
       register: rpcbind as 'system' | 'auto' | 'embedded' | 'none',
       log,
     });
