@@ -39,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return 0;
   }
+  // Shown by ps and /proc/PID/comm (and so by `nsmd ports`) instead of "node".
+  process.title = `nsmd ${name}`;
   try {
     return await command.run(rest);
   } catch (err) {

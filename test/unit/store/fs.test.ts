@@ -292,6 +292,28 @@ describe('FsStore: nfs-utils layout', () => {
   });
 });
 
+describe('FsStore: loading many hosts', () => {
+  it('reads directories bigger than one reader chunk, with one reader or several', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(join(dir, 'sm'));
+    fs.mkdirSync(join(dir, 'sm.bak'));
+    const n = 9000; // more than two chunks of 4096
+    for (let i = 0; i < n; i++) fs.writeFileSync(join(dir, 'sm', `h${i}`), line(`h${i}`));
+    fs.writeFileSync(join(dir, 'sm', 'zz bad'), 'x\n');
+    for (const readers of [1, 2, 3]) {
+      const log = recorder();
+      const s = new FsStore({ dir, logger: log, readers });
+      const snap = await s.load();
+      assert.equal(snap.monitors.length, n, `readers ${readers}`);
+      assert.equal(new Set(snap.monitors.map((r) => r.monName)).size, n);
+      assert.equal(log.warnings.length, 1);
+      assert.equal(await s.removeMonitor('h8999', LOCKD), true);
+      await s.addMonitor(rec('h8999'));
+      await s.close();
+    }
+  });
+});
+
 describe('FsStore: opening', () => {
   it('creates the directory, sm/ and sm.bak/ when missing', async () => {
     const dir = join(tempDir(), 'a', 'b');
