@@ -65,6 +65,8 @@ interface Options {
   updateReadme: boolean;
   /** Only redraw the picture, table and README from this results file. */
   render?: string;
+  /** Merge the figures measured now into this earlier results file (bench/results/latest.json). */
+  into?: string;
 }
 
 const HELP = `Usage: npm run bench -- [OPTIONS]   (node dist/bench/run.js [OPTIONS], as root)
@@ -82,6 +84,7 @@ bench/results/latest.json, a dated copy, and bench/results/latest.svg.
   --duration MS      length of each NULL / SM_STAT load (default 5000)
   --mon-bound MS     time limit of each SM_MON / SM_UNMON load (default 20000)
   --no-readme        do not update the table in README.md
+  --into FILE        keep FILE's other figures: replace only those measured now (e.g. after a fix)
   --render FILE      measure nothing: redraw FILE's picture (FILE.svg) and table (and README)
 `;
 
@@ -107,6 +110,7 @@ function options(argv: string[]): Options | undefined {
       storm: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
       render: { type: 'string' },
+      into: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -145,6 +149,7 @@ function options(argv: string[]): Options | undefined {
     probeMs: smoke ? 500 : 5000,
     updateReadme: !smoke && !values['no-readme'],
     ...(values.render ? { render: values.render } : {}),
+    ...(values.into ? { into: values.into } : {}),
   };
 }
 
@@ -262,7 +267,7 @@ function rateFigure(raw: Record<DaemonKind, LoadResult[]>): RateFigure {
   return {
     statd: spread(rates('statd')),
     nsmd: spread(rates('nsmd')),
-    ratio: spread(pairRatios(rates('nsmd'), rates('statd'))),
+    ratio: spread(pairRatios(rates('nsmd'), rates('statd')), 3),
     raw,
   };
 }
@@ -481,10 +486,11 @@ async function benchNotify(b: Bench, o: Options, results: Record<string, unknown
     out[n]!.summary = {
       statd: spread(times('statd')),
       nsmd: spread(times('nsmd')),
-      speedup: spread(pairRatios(times('statd'), times('nsmd'))),
+      speedup: spread(pairRatios(times('statd'), times('nsmd')), 3),
     };
   }
   results.notify = out;
+  results.notifyBoundMs = o.notifyBoundMs;
 }
 
 interface StormRun {
@@ -590,6 +596,11 @@ async function benchStorm(b: Bench, o: Options, results: Record<string, unknown>
   };
 }
 
+/** The time limit a figure ran with (kept in the results so pictures can be redrawn). */
+function boundOf(results: Record<string, any>, figure: 'notify'): number {
+  return results[`${figure}BoundMs`] ?? 300_000;
+}
+
 function picture(results: Record<string, any>, env: Record<string, any>): string {
   const parts: string[] = [];
   const mon = results.smMon as Record<DaemonKind, MonPoint[]> | undefined;
@@ -641,10 +652,14 @@ function picture(results: Record<string, any>, env: Record<string, any>): string
           series: KINDS.map((k) => ({
             name: k === 'statd' ? 'Debian sm-notify' : 'nsmd notify',
             color: COLORS[k],
+            // Every run stopped at the time limit: the limit is a lower bound of the time.
             values: ns.map((n) => {
               const s = notify[n]!.summary[k]!;
-              return s.n > 0 ? s.median / 1000 : null;
+              const runs = (notify[n] as unknown as Record<DaemonKind, NotifyRun[]>)[k] ?? [];
+              if (s.n > 0) return s.median / 1000;
+              return runs.length > 0 ? boundOf(results, 'notify') / 1000 : null;
             }),
+            atLeast: ns.map((n) => notify[n]!.summary[k]!.n === 0),
           })),
         },
         { x: mon ? 620 : 0, y: 0, width: 440, height: 380 },
@@ -793,10 +808,14 @@ function table(results: Record<string, any>, o: Options): string {
       stopped(n.callbacksMs!, n.calledBack!),
       '',
     ]);
+    const lost = (k: DaemonKind) => {
+      const l = (results.storm.runs[k] as StormRun[]).map((r) => r.nullLostDuringStorm);
+      return l.some((x) => x > 0) ? ` (NULL calls lost: ${l.join(', ')})` : '';
+    };
     rows.push([
       'NULL p99 latency idle / during storm, us',
-      `${d.nullP99UsIdle!.median} / ${d.nullP99UsDuringStorm!.median}`,
-      `${n.nullP99UsIdle!.median} / ${n.nullP99UsDuringStorm!.median}`,
+      `${d.nullP99UsIdle!.median} / ${d.nullP99UsDuringStorm!.median}${lost('statd')}`,
+      `${n.nullP99UsIdle!.median} / ${n.nullP99UsDuringStorm!.median}${lost('nsmd')}`,
       '',
     ]);
   }
@@ -904,15 +923,37 @@ async function main(): Promise<number> {
     errors,
     durationMs: Date.now() - started,
   };
-  const md = table(results, o);
   const stamp = env.date.slice(0, 16).replace(/[:T]/g, '-');
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const svg = picture(results, env);
   const base = o.smoke ? 'smoke' : 'latest';
+  let out: Record<string, any> = report;
+  let shown = results;
+  let shownEnv = env;
+  if (o.into) {
+    // Figures measured now replace the same figures of an earlier full run; the rest is kept.
+    const prev = JSON.parse(readFileSync(o.into, 'utf8')) as Record<string, any>;
+    shown = { ...prev.results, ...results };
+    shownEnv = { date: prev.date, machine: prev.machine, versions: prev.versions };
+    out = {
+      ...prev,
+      results: shown,
+      errors: { ...prev.errors, ...errors },
+      rerun: [
+        ...(prev.rerun ?? []),
+        { figures: [...o.only], date: env.date, versions: env.versions, options: report.options },
+      ],
+    };
+  }
+  const md = table(shown, o);
+  const json = `${JSON.stringify(out, null, 2)}\n`;
+  const svg = picture(shown, shownEnv);
   writeFileSync(join(o.outDir, `${base}.json`), json);
   writeFileSync(join(o.outDir, `${base}.svg`), svg);
-  if (!o.smoke) writeFileSync(join(o.outDir, `${stamp}.json`), json);
-  if (o.updateReadme) updateReadme(md, env);
+  if (!o.smoke)
+    writeFileSync(
+      join(o.outDir, `${o.into ? `${stamp}-rerun` : stamp}.json`),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
+  if (o.updateReadme) updateReadme(md, shownEnv);
   process.stdout.write(
     `\n${md}\n\nresults: ${join(o.outDir, `${base}.json`)}, ${join(o.outDir, `${base}.svg`)}\n`,
   );

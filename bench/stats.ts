@@ -9,16 +9,16 @@ export interface Spread {
   values: number[];
 }
 
-/** The median and spread of `values` (empty input gives zeros with n = 0). */
-export function spread(values: readonly number[]): Spread {
+/** The median and spread of `values`, rounded to `digits` decimals (empty input: zeros, n = 0). */
+export function spread(values: readonly number[], digits = 1): Spread {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return { median: 0, min: 0, max: 0, n: 0, values: [] };
   const mid = v.length >> 1;
   const median = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
   return {
-    median: round(median),
-    min: round(v[0]!),
-    max: round(v[v.length - 1]!),
+    median: round(median, digits),
+    min: round(v[0]!, digits),
+    max: round(v[v.length - 1]!, digits),
     n: v.length,
     values: [...values],
   };

@@ -6,6 +6,8 @@ export interface Series {
   name: string;
   color: string;
   values: (number | null)[];
+  /** Bars whose value is only a lower bound (a run stopped at its time limit): drawn pale, "> v". */
+  atLeast?: boolean[];
 }
 
 /** A chart: categories along x, values along y. */
@@ -174,9 +176,10 @@ export function barChart(chart: Chart, box: Box): string {
       }
       const base = chart.logY ? bottom : scale.y(0);
       const y = Math.min(scale.y(v), base - 1);
+      const bound = s.atLeast?.[g] === true;
       parts.push(
-        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(base - y).toFixed(1)}" fill="${s.color}"/>`,
-        `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="10">${fmt(v)}</text>`,
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(base - y).toFixed(1)}" fill="${s.color}"${bound ? ' fill-opacity="0.35"' : ''}/>`,
+        `<text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="10">${bound ? '&gt; ' : ''}${fmt(v)}</text>`,
       );
     });
   });

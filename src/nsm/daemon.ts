@@ -209,17 +209,28 @@ export class NsmDaemon {
     await Promise.all([notifyTransport.warmUp(port), callbackSender.warmUp(port)]);
     try {
       await dropPrivileges(opts.user === undefined ? await stateDirOwner(stateDir) : opts.user, log);
-      if (!opts.store && !(await writable(stateDir))) {
-        // Debian's /var/lib/nfs is root's while sm/, sm.bak/ and state are statd's.
-        log.warn(
-          { stateDir },
-          'state directory not writable after dropping root: SM_SIMU_CRASH cannot persist a new state',
-        );
+      if (!opts.store) {
+        for (const sub of ['sm', 'sm.bak']) {
+          if (!(await writable(`${stateDir}/${sub}`))) {
+            throw new DaemonError(
+              'ERR_NSM_USER',
+              `${stateDir}/${sub} is not writable by the user nsmd runs as (see --user)`,
+            );
+          }
+        }
+        if (!(await writable(stateDir))) {
+          // Debian's /var/lib/nfs is root's while sm/, sm.bak/ and state are statd's.
+          log.warn(
+            { stateDir },
+            'state directory not writable after dropping root: SM_SIMU_CRASH cannot persist a new state',
+          );
+        }
       }
     } catch (err) {
       await registration.unregister();
       await server.close();
       await store.close().catch(() => {});
+      await Promise.all([notifyTransport.close(), callbackSender.close()]);
       throw err;
     }
 

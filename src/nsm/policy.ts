@@ -23,8 +23,7 @@ export type Refusal =
   | 'notify-sender-mismatch'
   | 'notify-unknown-host'
   | 'too-many-pending-notifications'
-  | 'too-many-pending-callbacks'
-  | 'too-many-pending-peers';
+  | 'too-many-pending-callbacks';
 
 /** Limits and switches of the security policy. */
 export interface PolicyOptions {
@@ -50,8 +49,6 @@ export interface PolicyOptions {
   maxPendingCallbacks?: number;
   /** Incoming SM_NOTIFYs being processed at most. */
   maxPendingNotifications?: number;
-  /** Peers in the outgoing notification queue at most. */
-  maxPendingPeers?: number;
   /** One log line per (reason, source) per this period. */
   logIntervalMs?: number;
   /** Refusal log lines per second at most, whatever the sources. */
@@ -75,7 +72,6 @@ export class Policy {
   readonly maxRecords: number;
   readonly maxPendingCallbacks: number;
   readonly maxPendingNotifications: number;
-  readonly maxPendingPeers: number;
   private readonly ratePerSecond: number;
   private readonly rateBurst: number;
   private readonly maxSources: number;
@@ -99,7 +95,6 @@ export class Policy {
     this.maxRecords = opts.maxRecords ?? 1_000_000;
     this.maxPendingCallbacks = opts.maxPendingCallbacks ?? 10_000;
     this.maxPendingNotifications = opts.maxPendingNotifications ?? 10_000;
-    this.maxPendingPeers = opts.maxPendingPeers ?? 1_000_000;
     this.logIntervalMs = opts.logIntervalMs ?? 60_000;
     this.logRate = opts.logLinesPerSecond ?? 20;
     this.clock = opts.clock ?? systemClock;

@@ -8,7 +8,6 @@ import type { MyId } from '../store/types.js';
 import { xdrVoid } from '../xdr/codec.js';
 import type { ProgramDef } from '../xdr/program.js';
 import type { CallbackSender } from './callbacks.js';
-import { canonicalAddress } from './names.js';
 import type { NotifyTransport, StatChange } from './notifier.js';
 import { CALLBACK_HOST } from './policy.js';
 
@@ -193,10 +192,4 @@ async function warm(rpc: RpcClient, hosts: string[], selfPort: number): Promise<
         .catch(() => {}),
     ),
   );
-}
-
-/** True when an address is a loopback address (callbacks never go anywhere else). */
-export function isLoopbackAddress(a: string): boolean {
-  const c = canonicalAddress(a);
-  return c !== null && (c === '::1' || c.startsWith('127.'));
 }

@@ -1,6 +1,6 @@
 import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { availableParallelism, endianness } from 'node:os';
+import { endianness } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { errnoOf, StoreError } from './errors.js';
@@ -51,7 +51,10 @@ export interface FsStoreOptions {
   concurrency?: number;
   /** Most calls applied in one group commit (default 8192). */
   maxBatch?: number;
-  /** Worker threads reading each directory at load (default 1: more lose to their extra listings). */
+  /**
+   * Worker threads reading each directory at load (default 1, at most 16). One is fastest with a warm
+   * page cache; with a cold one (just after boot) reads wait on the disk and 4 take half the time.
+   */
   readers?: number;
 }
 
@@ -271,7 +274,7 @@ export class FsStore implements Store {
     this.readOnly = opts.readOnly ?? false;
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 8192);
-    this.readers = Math.max(1, Math.min(opts.readers ?? 1, availableParallelism()));
+    this.readers = Math.max(1, Math.min(opts.readers ?? 1, 16));
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);
@@ -294,9 +297,10 @@ export class FsStore implements Store {
     try {
       return await this.opening;
     } catch (err) {
-      this.opening = null;
       await this.closeHandles();
       throw err;
+    } finally {
+      this.opening = null; // holds the snapshot: let it go
     }
   }
 
@@ -320,7 +324,7 @@ export class FsStore implements Store {
     );
   }
 
-  private async statDir(path: string, what: string, create: boolean): Promise<Stats> {
+  private async statDir(path: string, what: string, create: boolean, mustWrite = true): Promise<Stats> {
     let st: Stats;
     try {
       st = await fsp.stat(path);
@@ -335,7 +339,7 @@ export class FsStore implements Store {
       this.log.debug(`created ${path}`);
     }
     if (!st.isDirectory()) throw this.openError(`${what} is not a directory`);
-    if (!this.readOnly) {
+    if (!this.readOnly && mustWrite) {
       try {
         await fsp.access(path, C.W_OK | C.X_OK);
       } catch (err) {
@@ -346,8 +350,19 @@ export class FsStore implements Store {
   }
 
   private async open(): Promise<void> {
-    const base = await this.statDir(this.dir, 'the directory', !this.readOnly);
+    const base = await this.statDir(this.dir, 'the directory', !this.readOnly, false);
     if (this.readOnly) return; // a missing sm/ or sm.bak/ reads as empty
+    // The directory itself may be root's (stock Debian /var/lib/nfs) as long as `state` is ours
+    // to rewrite in place; sm/ and sm.bak/ must be writable either way.
+    try {
+      await fsp.access(this.dir, C.W_OK | C.X_OK);
+    } catch (err) {
+      const stateWritable = await fsp.access(`${this.dir}/${STATE_FILE}`, C.W_OK).then(
+        () => true,
+        () => false,
+      );
+      if (!stateWritable) throw this.openError('the directory is not writable', err);
+    }
     let created = false;
     for (const d of [this.sm, this.bak]) {
       const existed = await fsp.lstat(d.path).then(
@@ -854,13 +869,36 @@ export class FsStore implements Store {
     }
   }
 
+  /** Overwrites an existing file's content in place and syncs it (no rename: the directory may not be ours). */
+  private async writeInPlace(path: Buffer, data: Buffer): Promise<void> {
+    const fh = await fsp.open(path, C.O_WRONLY | C.O_NOFOLLOW);
+    try {
+      let off = 0;
+      while (off < data.length) off += (await fh.write(data, off, data.length - off, off)).bytesWritten;
+      await fh.truncate(data.length);
+      await fh.datasync();
+      this.counters.fileWrites++;
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** `state` first, synced, then the boot id: a crash between them looks like a reboot (safe side). */
   private async writeState(state: number, bootId: string | null): Promise<void> {
     const buf = Buffer.alloc(4);
     if (endianness() === 'LE') buf.writeInt32LE(state, 0);
     else buf.writeInt32BE(state, 0);
-    await this.writeAtomic(this.basePrefix, STATE_FILE, buf, STATE_FILE_MODE);
-    await this.syncDir(this.baseHandle);
+    try {
+      await this.writeAtomic(this.basePrefix, STATE_FILE, buf, STATE_FILE_MODE);
+      await this.syncDir(this.baseHandle);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code !== 'EACCES' && code !== 'EPERM') throw err;
+      // A stock Debian /var/lib/nfs is root's, with only `state`, sm/ and sm.bak/ given to statd:
+      // after dropping root the file can be rewritten but not replaced. Four bytes at offset 0 lie
+      // in one sector, so the in-place write is not torn.
+      await this.writeInPlace(Buffer.concat([this.basePrefix, Buffer.from(STATE_FILE)]), buf);
+    }
     this.state = state;
     if (bootId === this.bootId) return;
     if (bootId === null) await this.unlink(Buffer.concat([this.basePrefix, Buffer.from(BOOT_ID_FILE)]));
