@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { chooseListenPort, reservedPortCandidates } from '../ports/choose.js';
 import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
@@ -36,8 +35,27 @@ export class DaemonError extends Error {
   }
 }
 
+/**
+ * How the daemon picks its ports. `nsmd serve` passes the registry-aware policy of src/ports
+ * (776 when it may bind it; reserved source ports that no live service is assigned).
+ */
+export interface PortPolicy {
+  /** The listen port when none is given, and why (for the log). */
+  listenPort(): Promise<{ port: number; reason: string }>;
+  /** Reserved source ports to try, in order, for callbacks and notifications. */
+  reservedPorts(): Promise<number[]>;
+}
+
+/** Without a policy: an ephemeral listen port and the RPC client's own reserved-port order. */
+const plainPorts: PortPolicy = {
+  listenPort: async () => ({ port: 0, reason: 'an ephemeral port' }),
+  reservedPorts: async () => [],
+};
+
 /** Everything `nsmd serve` can be told. */
 export interface DaemonOptions {
+  /** Port choice (default: ephemeral listen port, default reserved ports). */
+  ports?: PortPolicy;
   /** Listen port for UDP and TCP; undefined: 776 when it can be bound, else ephemeral. */
   port?: number;
   /** Listen address (default '::', dual-stack). */
@@ -108,7 +126,8 @@ export class NsmDaemon {
     }
     const privileged = process.getuid?.() === 0;
     // The IANA registry behind the reserved-port choice takes a moment to load: start it now.
-    const reservedPorts = privileged ? reservedPortCandidates().catch(() => [] as number[]) : undefined;
+    const ports = opts.ports ?? plainPorts;
+    const reservedPorts = privileged ? ports.reservedPorts().catch(() => [] as number[]) : undefined;
     const storeLog: StoreLogger = {
       warn: (m, ...d) => log.warn(d.length ? { details: d } : {}, m),
       debug: (m, ...d) => log.debug(d.length ? { details: d } : {}, m),
@@ -178,7 +197,7 @@ export class NsmDaemon {
     try {
       let wanted = opts.port;
       if (wanted === undefined) {
-        const choice = await chooseListenPort();
+        const choice = await ports.listenPort();
         wanted = choice.port;
         log.info({ port: choice.port }, `listen port: ${choice.reason}`);
       }

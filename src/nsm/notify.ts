@@ -19,6 +19,8 @@ export interface RunNotifyOptions {
   /** Bump the state number (false: --no-bump). */
   bump?: boolean;
   outgoingPort?: number;
+  /** Reserved source ports to try when root (the CLI gives the registry-aware list of src/ports). */
+  reservedPorts?: () => Promise<number[]>;
   bootIdFile?: string;
   rpcbindPort?: number;
   lookup?: LookupAll;
@@ -69,6 +71,7 @@ export async function runNotify(opts: RunNotifyOptions): Promise<RunNotifyResult
     if (peers.size === 0) return { state, announced, acknowledged: 0, failed: 0 };
     const transport = new UdpNotifyTransport({
       ...(opts.outgoingPort ? { outgoingPort: opts.outgoingPort } : {}),
+      ...(opts.reservedPorts ? { reservedPorts: opts.reservedPorts() } : {}),
       privileged: process.getuid?.() === 0,
       ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
     });

@@ -1,4 +1,3 @@
-import { reservedPortCandidates } from '../ports/choose.js';
 import { SM_PROG, SM_VERS, SM_VERS_DEF, status } from '../proto/sm_inter.js';
 import { createClient, type RpcClient } from '../rpc/index.js';
 import { IPPROTO_UDP } from '../rpcbind/table.js';
@@ -21,7 +20,7 @@ export interface UdpTransportOptions {
   privileged?: boolean;
   /** rpcbind's port on peers (111; other values only in tests). */
   rpcbindPort?: number;
-  /** Reserved ports to pick from when privileged (computed once by the daemon; default: computed here). */
+  /** Reserved ports to pick from when privileged (the daemon's port policy); default: 1023 down to 600. */
   reservedPorts?: Promise<number[]>;
 }
 
@@ -36,8 +35,8 @@ async function sharedClient(opts: UdpTransportOptions, host: string): Promise<Rp
   };
   if (opts.outgoingPort) return createClient({ ...base, localPort: opts.outgoingPort });
   if (opts.privileged) {
-    // Reserved ports with no live IANA service on them, never 776 (ports/choose.ts).
-    const candidates = await (opts.reservedPorts ?? reservedPortCandidates()).catch(() => [] as number[]);
+    // The daemon's policy gives reserved ports with no live IANA service on them, never 776.
+    const candidates = await (opts.reservedPorts ?? Promise.resolve([])).catch(() => [] as number[]);
     return createClient({
       ...base,
       privileged: true,

@@ -63,7 +63,9 @@ export const notifyCommand: Command = {
     const { runNotify } = await import('../../nsm/notify.js');
     const { createLog } = await import('../../nsm/logging.js');
     const log = createLog(format ? { format } : {});
+    const { reservedPortCandidates } = await import('../../ports/choose.js');
     const r = await runNotify({
+      reservedPorts: () => reservedPortCandidates(),
       stateDir: values['state-dir'] ?? '/var/lib/nfs',
       ...(values.name?.length ? { names: values.name } : {}),
       maxMinutes,

@@ -106,7 +106,9 @@ export const serveCommand: Command = {
     const log = createLog(format ? { format } : {});
 
     const names = values.name?.length ? values.name : conf.names;
+    const { chooseListenPort, reservedPortCandidates } = await import('../../ports/choose.js');
     const daemon = await NsmDaemon.start({
+      ports: { listenPort: () => chooseListenPort(), reservedPorts: () => reservedPortCandidates() },
       ...((port ?? conf.port) !== undefined ? { port: port ?? conf.port } : {}),
       ...((outgoingPort ?? conf.outgoingPort) ? { outgoingPort: outgoingPort ?? conf.outgoingPort } : {}),
       stateDir: values['state-dir'] ?? conf.stateDir ?? '/var/lib/nfs',
