@@ -63,7 +63,7 @@ else
   echo "(no xdrgen command yet: check not run)"
 fi
 
-step "circular imports"
+step "circular imports and layer order"
 npm run circular
 
 trap remove_stale EXIT
