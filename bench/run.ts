@@ -527,24 +527,31 @@ async function benchStorm(b: Bench, o: Options, results: Record<string, unknown>
           .waitForOutput(/\{"done".*\}/, { timeoutMs: o.stormBoundMs + 10_000 })
           .then((m) => JSON.parse(m[0]) as { lastAt: number })
           .catch(() => null);
+        const stormProc = b.peers.spawnNode(join(REPO_ROOT, 'dist', 'bench', 'storm.js'), [
+          '--target',
+          host.ipv4,
+          '--port',
+          String(NSM_PORT),
+          '--count',
+          String(n),
+          '--window',
+          String(o.stormWindow),
+          '--duration',
+          String(o.stormBoundMs),
+        ]);
+        await stormProc.waitForOutput(/\{"bound"/, { timeoutMs: 120_000 });
+        // The probe runs from just before the storm starts.
         const during = execJson<LoadResult>(host, 'load.js', probe, o.probeMs + 30_000);
-        const storm = await execJson<{
+        await new Promise((r) => setTimeout(r, 300));
+        stormProc.kill('SIGUSR2');
+        const stormLine = await stormProc.waitForOutput(/\{"t0".*\}/, { timeoutMs: o.stormBoundMs + 60_000 });
+        const storm = JSON.parse(stormLine[0]) as {
           t0: number;
           sent: number;
           answered: number;
           lastReplyAt: number;
           retransmits: number;
-        }>(
-          b.peers,
-          'storm.js',
-          ['--target', host.ipv4, '--port', String(NSM_PORT), '--count', String(n)].concat([
-            '--window',
-            String(o.stormWindow),
-            '--duration',
-            String(o.stormBoundMs),
-          ]),
-          o.stormBoundMs + 120_000,
-        );
+        };
         const probeResult = await during;
         const remaining = Math.max(1000, storm.t0 + o.stormBoundMs - Date.now());
         const cb = await Promise.race([
@@ -579,6 +586,7 @@ async function benchStorm(b: Bench, o: Options, results: Record<string, unknown>
   }
   const pick = (k: DaemonKind, f: (r: StormRun) => number | null) =>
     spread(runs[k].map((r) => f(r) ?? Number.NaN));
+  results.stormBoundMs = o.stormBoundMs;
   results.storm = {
     runs,
     summary: Object.fromEntries(
@@ -697,7 +705,10 @@ function picture(results: Record<string, any>, env: Record<string, any>): string
 
 function fmtSpread(s: Spread | undefined, unit = ''): string {
   if (!s || s.n === 0) return 'n/a';
-  return s.n > 1 ? `${s.median}${unit} (${s.min}-${s.max})` : `${s.median}${unit}`;
+  // Ratios: one decimal is enough above 1, two significant digits below.
+  const f = (v: number) =>
+    unit !== 'x' ? String(v) : v >= 1 ? String(round(v)) : String(Number(v.toPrecision(2)));
+  return s.n > 1 ? `${f(s.median)}${unit} (${f(s.min)}-${f(s.max)})` : `${f(s.median)}${unit}`;
 }
 
 /** Bytes per host; a negative difference is resident-size noise (GC), not a saving. */
@@ -794,18 +805,25 @@ function table(results: Record<string, any>, o: Options): string {
   if (storm) {
     const [d, n] = [storm.summary.statd, storm.summary.nsmd];
     const count = results.storm.runs.nsmd[0]?.monitored ?? results.storm.runs.statd[0]?.monitored ?? 0;
-    const stopped = (s: Spread, done: Spread) =>
-      s.n > 0 ? fmtSpread(s) : `unfinished (${fmtSpread(done)} done)`;
+    const runsOf = (k: DaemonKind) => results.storm.runs[k] as StormRun[];
+    const bound = `${(results.stormBoundMs ?? 120_000) / 1000} s`;
+    // Median time, or how far every run got within the time limit.
+    const text = (k: DaemonKind, time: Spread, done: (r: StormRun) => number, what: string) =>
+      time.n > 0
+        ? fmtSpread(time)
+        : `unfinished in ${bound}: ${runsOf(k)
+            .map(done)
+            .join(', ')} of ${count.toLocaleString('en')} ${what}`;
     rows.push([
       `SM_NOTIFY storm (${count.toLocaleString('en')}): all answered, ms`,
-      fmtSpread(d.repliesMs),
-      fmtSpread(n.repliesMs),
+      text('statd', d.repliesMs!, (r) => r.answered, 'answered'),
+      text('nsmd', n.repliesMs!, (r) => r.answered, 'answered'),
       '',
     ]);
     rows.push([
-      `SM_NOTIFY storm: all lock managers called back, ms`,
-      stopped(d.callbacksMs!, d.calledBack!),
-      stopped(n.callbacksMs!, n.calledBack!),
+      'SM_NOTIFY storm: all lock managers called back, ms',
+      text('statd', d.callbacksMs!, (r) => r.calledBack, 'called back'),
+      text('nsmd', n.callbacksMs!, (r) => r.calledBack, 'called back'),
       '',
     ]);
     const lost = (k: DaemonKind) => {

@@ -1,8 +1,9 @@
 /**
  * An SM_NOTIFY storm: COUNT hosts (names.ts addresses FIRST..) announce a reboot to one statd at
  * once, each from its own address (the peers' namespace owns them), WINDOW calls in flight,
- * retransmitting unanswered calls after a second, bounded in time. Prints
- * {"t0":ms,"answered":N,"lastReplyAt":ms,"retransmits":R}.
+ * retransmitting unanswered calls after a second, bounded in time. Prints {"bound":COUNT} once
+ * its sockets are bound, starts on SIGUSR2, and prints
+ * {"t0":ms,"answered":N,"lastReplyAt":ms,"retransmits":R} at the end.
  *
  *   node dist/bench/storm.js --target 10.199.0.1 --port 4000 --count 10000 --state 5
  */
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
       state: { type: 'string', default: '5' },
       window: { type: 'string', default: '64' },
       duration: { type: 'string', default: '120000' },
+      // Start anyway after this long without SIGUSR2.
+      'start-within': { type: 'string', default: '30000' },
     },
     strict: true,
   });
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
     });
     peers.push(peer);
   }
+  // Every socket is bound: say so, and start on SIGUSR2 (the caller first starts its probes).
+  process.stdout.write(`${JSON.stringify({ bound: count })}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGUSR2', () => resolve());
+    setTimeout(resolve, Number(values['start-within'])).unref();
+  });
   const t0 = Date.now();
   const sweep = setInterval(() => {
     const now = Date.now();

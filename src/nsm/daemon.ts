@@ -5,9 +5,9 @@ import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
 import { registerService, type ServiceRegistration } from '../rpcbind/register.js';
-import { FsStore } from '../store/fs.js';
+import { FsStore, MONITOR_DIR, NOTIFY_DIR } from '../store/fs.js';
 import type { StoreLogger } from '../store/logger.js';
-import type { Store } from '../store/types.js';
+import type { Store, StoreSnapshot } from '../store/types.js';
 import { Callbacks } from './callbacks.js';
 import { haCalloutRunner } from './hacallout.js';
 import { type Log, silentLog } from './log.js';
@@ -132,11 +132,17 @@ export class NsmDaemon {
       warn: (m, ...d) => log.warn(d.length ? { details: d } : {}, m),
       debug: (m, ...d) => log.debug(d.length ? { details: d } : {}, m),
     };
-    const store = opts.store ?? new FsStore({ dir: stateDir, logger: storeLog });
-    const snap = await store.load();
+    const fsStore = opts.store ? null : new FsStore({ dir: stateDir, logger: storeLog });
+    const store: Store = opts.store ?? fsStore!;
+    // A state directory is read into the store's compact index only; its records then go to the
+    // registry one at a time (never all held as objects at once: the heap would keep their peak).
+    const snap: StoreSnapshot | null = fsStore ? null : await store.load();
+    const sum = fsStore ? await fsStore.loadIndex() : null;
     const bootId = await readBootId(opts.bootIdFile ?? process.env.NSMD_BOOT_ID_FILE ?? BOOT_ID_PATH);
     const state = new StateManager(store, { bootId, log });
-    const up = await state.startUp(snap);
+    const up = await state.startUp(
+      snap ?? { state: sum!.state, bootId: sum!.bootId, monitors: { length: sum!.monitorFiles } },
+    );
 
     const policy = new Policy({ ...opts.policy, log });
     const resolver = new Resolver(opts.lookup ? { lookup: opts.lookup } : {});
@@ -181,9 +187,10 @@ export class NsmDaemon {
       ...(ha ? { haCallout: ha } : {}),
       log,
     });
-    // After a reboot the monitor list already went to the notify list on disk.
-    if (up.rebooted) service.loadMonitors([], [...snap.notify, ...snap.monitors]);
-    else service.loadMonitors(snap.monitors, snap.notify);
+    // After a reboot the monitor list already went to the notify list on disk (and in the index).
+    if (fsStore) service.loadMonitors(fsStore.records(MONITOR_DIR), fsStore.records(NOTIFY_DIR));
+    else if (up.rebooted) service.loadMonitors([], [...snap!.notify, ...snap!.monitors]);
+    else service.loadMonitors(snap!.monitors, snap!.notify);
 
     const rpcLog: RpcLogger = {
       warn: (m, ...d) => log.warn(d.length ? { details: d.map(String) } : {}, m),

@@ -123,8 +123,11 @@ export class MonitorRegistry {
       this.records++;
       return 'added';
     }
-    const created = new MonitoredHost(key, rec.monName, this.intern(rec), this.slab.alloc(rec.priv));
-    this.hosts.set(key, created);
+    // One string for both when the name is already canonical (an address literal's canonical form
+    // is a new string even when it reads the same).
+    const shared = key === rec.monName ? rec.monName : key;
+    const created = new MonitoredHost(shared, rec.monName, this.intern(rec), this.slab.alloc(rec.priv));
+    this.hosts.set(shared, created);
     this.records++;
     return 'added';
   }

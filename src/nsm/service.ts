@@ -78,7 +78,7 @@ export class NsmService {
   }
 
   /** Loads records already in the store into memory (start-up) and indexes their addresses. */
-  loadMonitors(records: readonly MonitorRecord[], notify: readonly MonitorRecord[]): void {
+  loadMonitors(records: Iterable<MonitorRecord>, notify: Iterable<MonitorRecord>): void {
     for (const r of records) {
       if (checkName(r.monName) !== null) continue;
       if (this.d.registry.add(r) === 'added') this.indexLater(r.monName);

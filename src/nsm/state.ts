@@ -39,6 +39,12 @@ export function nextState(cur: number): number {
   return next > MAX_STATE ? 1 : next;
 }
 
+/** What start-up needs of a loaded store (a StoreSnapshot is one). */
+export interface StoredState extends Pick<StoreSnapshot, 'state' | 'bootId'> {
+  /** The monitor list, or only its size. */
+  monitors: { readonly length: number };
+}
+
 /** What start-up decided. */
 export interface StartUp {
   state: number;
@@ -86,7 +92,7 @@ export class StateManager {
    * new boot unless sm-notify already ran in this boot. On a new boot the monitor list moves to the
    * notify list first, then the bumped state is persisted, so a crash in between is still a reboot.
    */
-  async startUp(snap: StoreSnapshot, opts: { forceReboot?: boolean } = {}): Promise<StartUp> {
+  async startUp(snap: StoredState, opts: { forceReboot?: boolean } = {}): Promise<StartUp> {
     let rebooted: boolean;
     if (opts.forceReboot || snap.state === 0) rebooted = true;
     else if (snap.bootId !== null && this.bootId !== null) rebooted = snap.bootId !== this.bootId;

@@ -14,8 +14,11 @@ import {
   formatRecordLine,
   lineHasId,
   lineIs,
+  LOOPBACK_FIELD,
   lineMonName,
   monNameProblem,
+  myNameProblem,
+  PRIV_SIZE,
   parseRecordFile,
   splitLines,
 } from './record.js';
@@ -58,6 +61,16 @@ export interface FsStoreOptions {
   readers?: number;
 }
 
+/** What FsStore.loadIndex() found. */
+export interface FsStoreSummary {
+  /** The state number as last persisted (0 when there is none yet). */
+  state: number;
+  bootId: string | null;
+  /** Host files in sm/ and sm.bak/ (each holds one record or more). */
+  monitorFiles: number;
+  notifyFiles: number;
+}
+
 /** Counters of the work an FsStore did, e.g. to see group commit share syncs. */
 export interface FsStoreStats {
   /** Group commits run. */
@@ -74,14 +87,135 @@ export interface FsStoreStats {
 
 type DirLabel = typeof MONITOR_DIR | typeof NOTIFY_DIR;
 
-/** One of sm/ and sm.bak/ in memory: each host file's exact content, by file name. */
+/**
+ * The usual host file's one line, `formatRecordLine` of (mon_name = the file's name, my_id, priv), held
+ * as 16 priv bytes and an interned my_id instead of its text: about 20 bytes a host instead of 120.
+ */
+class CompactLines {
+  private privs = new Uint8Array(PRIV_SIZE * 1024);
+  private ids = new Uint32Array(1024);
+  private next = 0;
+  private readonly free: number[] = [];
+  /** my_ids by number, with the number of slots naming each (a number is reused at zero). */
+  private readonly targets: (MyId | null)[] = [];
+  private readonly refs: number[] = [];
+  private readonly targetOf = new Map<string, number>();
+  private readonly unusedTargets: number[] = [];
+  private last = -1;
+
+  /** Takes a file's content if it is the usual line; returns its slot, or -1 (keep the text). */
+  take(file: string, content: string): number {
+    const myStart = 70 + file.length;
+    // `%08x %08x %08x %08x <32 hex> <file> <my_name>\n`, lowercase hex, loopback address field.
+    if (
+      content.length <= myStart ||
+      content.charCodeAt(content.length - 1) !== 0x0a ||
+      !content.startsWith(LOOPBACK_FIELD) ||
+      content.charCodeAt(8) !== 0x20 ||
+      content.charCodeAt(17) !== 0x20 ||
+      content.charCodeAt(26) !== 0x20 ||
+      content.charCodeAt(35) !== 0x20 ||
+      content.charCodeAt(68) !== 0x20 ||
+      content.charCodeAt(myStart - 1) !== 0x20 ||
+      !content.startsWith(file, 69)
+    )
+      return -1;
+    for (let i = 9; i < 68; i++) {
+      if (i === 17 || i === 26 || i === 35) continue;
+      const c = content.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
+    }
+    const myName = content.slice(myStart, -1);
+    if (myNameProblem(myName) !== null) return -1; // also rejects a second line
+    const prog = Number.parseInt(content.slice(9, 17), 16) | 0;
+    const vers = Number.parseInt(content.slice(18, 26), 16) | 0;
+    const proc = Number.parseInt(content.slice(27, 35), 16) | 0;
+    const slot = this.alloc();
+    const at = slot * PRIV_SIZE;
+    for (let i = 0; i < PRIV_SIZE; i++) {
+      this.privs[at + i] = Number.parseInt(content.slice(36 + 2 * i, 38 + 2 * i), 16);
+    }
+    this.ids[slot] = this.intern(myName, prog, vers, proc);
+    return slot;
+  }
+
+  /** The record a slot holds (priv copied). */
+  record(file: string, slot: number): MonitorRecord {
+    const id = this.targets[this.ids[slot]!]!;
+    const priv = Buffer.allocUnsafe(PRIV_SIZE);
+    priv.set(this.privs.subarray(slot * PRIV_SIZE, (slot + 1) * PRIV_SIZE));
+    return { monName: file, myName: id.myName, prog: id.prog, vers: id.vers, proc: id.proc, priv };
+  }
+
+  /** The my_name a slot names. */
+  myName(slot: number): string {
+    return this.targets[this.ids[slot]!]!.myName;
+  }
+
+  release(slot: number): void {
+    const t = this.ids[slot]!;
+    if (--this.refs[t]! === 0) {
+      const id = this.targets[t]!;
+      this.targetOf.delete(targetKey(id.myName, id.prog, id.vers, id.proc));
+      this.targets[t] = null;
+      this.unusedTargets.push(t);
+      if (this.last === t) this.last = -1;
+    }
+    this.free.push(slot);
+  }
+
+  private alloc(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.next++;
+    if (slot >= this.ids.length) {
+      const ids = new Uint32Array(this.ids.length * 2);
+      ids.set(this.ids);
+      this.ids = ids;
+      const privs = new Uint8Array(this.privs.length * 2);
+      privs.set(this.privs);
+      this.privs = privs;
+    }
+    return slot;
+  }
+
+  private intern(myName: string, prog: number, vers: number, proc: number): number {
+    // Nearly every line names the same my_id: skip building the key for it.
+    const l = this.last >= 0 ? this.targets[this.last] : null;
+    if (l && l.myName === myName && l.prog === prog && l.vers === vers && l.proc === proc) {
+      this.refs[this.last]!++;
+      return this.last;
+    }
+    const key = targetKey(myName, prog, vers, proc);
+    let t = this.targetOf.get(key);
+    if (t === undefined) {
+      t = this.unusedTargets.pop() ?? this.targets.length;
+      this.targets[t] = { myName, prog, vers, proc };
+      this.refs[t] = 0;
+      this.targetOf.set(key, t);
+    }
+    this.refs[t]!++;
+    this.last = t;
+    return t;
+  }
+}
+
+function targetKey(myName: string, prog: number, vers: number, proc: number): string {
+  return `${prog}/${vers}/${proc}/${myName}`;
+}
+
+/**
+ * One of sm/ and sm.bak/ in memory: each host file's exact content, by file name; the usual one-line
+ * file is held compactly (a slot number), any other as its text.
+ */
 class HostDir {
-  /** File name (byte string) -> content (byte string, whole lines). */
-  readonly files = new Map<string, string>();
+  /** File name (byte string) -> a CompactLines slot, or the content (byte string, whole lines). */
+  readonly files = new Map<string, string | number>();
   /** mon_name -> other files holding lines of it (nfs-utils names a file after the canonical name). */
   readonly aliases = new Map<string, Set<string>>();
   handle: FileHandle | null = null;
   readonly prefix: Buffer;
+  private readonly compact = new CompactLines();
 
   constructor(
     readonly label: DirLabel,
@@ -100,15 +234,51 @@ class HostDir {
     return extra ? [monName, ...extra] : [monName];
   }
 
+  /** A file's exact content, or undefined when there is no such file. */
+  content(file: string): string | undefined {
+    const v = this.files.get(file);
+    return typeof v === 'number' ? formatRecordLine(this.compact.record(file, v)) : v;
+  }
+
+  /** False when the file surely holds no line of my_name (true: it may). */
+  mayHold(file: string, myName: string): boolean {
+    const v = this.files.get(file);
+    if (typeof v === 'number') return this.compact.myName(v) === myName;
+    return v !== undefined && v.includes(` ${myName}\n`);
+  }
+
+  /** The records of the files, in file then line order. */
+  *records(): IterableIterator<MonitorRecord> {
+    for (const [file, v] of this.files) {
+      if (typeof v === 'number') yield this.compact.record(file, v);
+      else for (const r of parseRecordFile(v) ?? []) yield r;
+    }
+  }
+
+  /** Indexes a file read at load if it is the usual one line; false when it is not (parse it fully). */
+  addIfCompact(file: string, content: string): boolean {
+    const slot = this.compact.take(file, content);
+    if (slot < 0) return false;
+    this.files.set(file, slot);
+    return true;
+  }
+
   /** Replaces a file's content in the index (null: gone), keeping aliases right. */
   setContent(file: string, content: string | null): void {
     const old = this.files.get(file);
-    if (old !== undefined) for (const name of foreignNames(file, old)) this.unalias(name, file);
-    if (content === null) this.files.delete(file);
-    else {
-      this.files.set(file, content);
-      for (const name of foreignNames(file, content)) this.alias(name, file);
+    if (typeof old === 'number') this.compact.release(old);
+    else if (old !== undefined) for (const name of foreignNames(file, old)) this.unalias(name, file);
+    if (content === null) {
+      this.files.delete(file);
+      return;
     }
+    const slot = this.compact.take(file, content);
+    if (slot >= 0) {
+      this.files.set(file, slot);
+      return;
+    }
+    this.files.set(file, content);
+    for (const name of foreignNames(file, content)) this.alias(name, file);
   }
 
   private alias(name: string, file: string): void {
@@ -195,7 +365,7 @@ class Batch {
       this.current!.deps.add(`${dir.label}/${file}`);
       return o.get(file) ?? undefined;
     }
-    return dir.files.get(file);
+    return dir.content(file);
   }
 
   set(dir: HostDir, file: string, content: string | null): void {
@@ -253,7 +423,7 @@ export class FsStore implements Store {
   private state = 0;
   private bootId: string | null = null;
   private loaded = false;
-  private opening: Promise<StoreSnapshot> | null = null;
+  private opening: Promise<void> | null = null;
   private closed = false;
   private queue: Pending[] = [];
   private running = false;
@@ -288,29 +458,47 @@ export class FsStore implements Store {
   // ---- opening and reading ----
 
   async load(): Promise<StoreSnapshot> {
+    await this.loadIndex();
+    return this.snapshot();
+  }
+
+  /**
+   * Opens and reads the store like load(), but builds no record lists: a big store's start-up then
+   * takes the records one at a time from records(), never holding them all at once.
+   */
+  async loadIndex(): Promise<FsStoreSummary> {
     if (this.closed) throw new StoreError('ERR_STORE_STATE', 'store is closed');
     if (this.loaded) {
       await this.idle();
-      return this.snapshot();
+      return this.summary();
     }
     this.opening ??= this.openAndRead();
     try {
-      return await this.opening;
+      await this.opening;
     } catch (err) {
       await this.closeHandles();
       throw err;
     } finally {
-      this.opening = null; // holds the snapshot: let it go
+      this.opening = null;
     }
+    return this.summary();
   }
 
-  private async openAndRead(): Promise<StoreSnapshot> {
+  /** The records of sm/ (monitors) or sm.bak/ (notify list) as held now, made one at a time. */
+  records(list: DirLabel): IterableIterator<MonitorRecord> {
+    return (list === MONITOR_DIR ? this.sm : this.bak).records();
+  }
+
+  private summary(): FsStoreSummary {
+    return { state: this.state, bootId: this.bootId, monitorFiles: this.sm.files.size, notifyFiles: this.bak.files.size };
+  }
+
+  private async openAndRead(): Promise<void> {
     await this.open();
-    const monitors = await this.readDir(this.sm);
-    const notify = await this.readDir(this.bak);
+    await this.readDir(this.sm);
+    await this.readDir(this.bak);
     await this.readState();
     this.loaded = true;
-    return { state: this.state, bootId: this.bootId, monitors, notify };
   }
 
   private openError(message: string, cause?: unknown): StoreError {
@@ -412,26 +600,24 @@ export class FsStore implements Store {
   }
 
   /** Reads every host file of a directory into the index; returns the records. */
-  private async readDir(d: HostDir): Promise<MonitorRecord[]> {
-    const out: MonitorRecord[] = [];
+  private async readDir(d: HostDir): Promise<void> {
     const temps: string[] = [];
     const fatal = await readHostDirInWorkers(
       { dir: d.path, maxFile: MAX_HOST_FILE, part: 0, parts: this.readers, chunk: 4096 },
-      (chunk) => this.indexChunk(d, chunk, out, temps),
+      (chunk) => this.indexChunk(d, chunk, temps),
     );
     if (fatal) {
-      if (this.readOnly && fatal.code === 'ENOENT') return [];
+      if (this.readOnly && fatal.code === 'ENOENT') return;
       throw this.openError(`cannot read ${d.label}/: ${fatal.message}`);
     }
     for (const name of temps) {
       await fsp.unlink(d.pathOf(name)).catch(() => {});
       this.log.debug(`removed leftover temp file ${d.label}/${show(name)}`);
     }
-    return out;
   }
 
   /** Takes the host files of one chunk read by a worker into the index. */
-  private indexChunk(d: HostDir, res: ReadChunk, out: MonitorRecord[], temps: string[]): void {
+  private indexChunk(d: HostDir, res: ReadChunk, temps: string[]): void {
     const data = Buffer.from(res.data.buffer, res.data.byteOffset, res.data.byteLength);
     let errorIndex = 0;
     for (let i = 0; i < res.count; i++) {
@@ -466,13 +652,13 @@ export class FsStore implements Store {
         continue;
       }
       const content = data.toString('latin1', res.entries[at + 3], res.entries[at + 4]);
+      if (d.addIfCompact(name, content)) continue;
       const recs = parseRecordFile(content);
       if (!recs) {
         skip('not a list of nfs-utils records');
         continue;
       }
       if (recs.length === 1) {
-        out.push(recs[0]!);
         d.setContent(name, content);
         continue;
       }
@@ -481,7 +667,6 @@ export class FsStore implements Store {
       const last = new Map<string, number>();
       for (let j = 0; j < lines.length; j++) last.set(lineKey(lines[j]!), j);
       const unique = lines.filter((l, j) => last.get(lineKey(l)) === j);
-      for (let j = 0; j < lines.length; j++) if (last.get(lineKey(lines[j]!)) === j) out.push(recs[j]!);
       d.setContent(name, unique.length === lines.length ? content : joinLines(unique));
     }
   }
@@ -505,7 +690,7 @@ export class FsStore implements Store {
   private snapshot(): StoreSnapshot {
     const all = (d: HostDir): MonitorRecord[] => {
       const out: MonitorRecord[] = [];
-      for (const content of d.files.values()) for (const r of parseRecordFile(content) ?? []) out.push(r);
+      for (const r of d.records()) out.push(r);
       return out;
     };
     return { state: this.state, bootId: this.bootId, monitors: all(this.sm), notify: all(this.bak) };
@@ -590,19 +775,19 @@ export class FsStore implements Store {
       return Promise.reject(err);
     }
     const key: MyId = { myName: id.myName, prog: id.prog, vers: id.vers, proc: id.proc };
-    const needle = ` ${id.myName}\n`;
     return this.enqueue((b) => {
       let n = 0;
+      const staged = b.staged.get(this.sm);
       const visit = (file: string): void => {
+        if (!staged?.has(file) && !this.sm.mayHold(file, id.myName)) return;
         const content = b.get(this.sm, file);
-        if (content === undefined || !content.includes(needle)) return;
+        if (content === undefined || !content.includes(` ${id.myName}\n`)) return;
         const lines = splitLines(content);
         const keep = lines.filter((l) => !lineHasId(l, key));
         if (keep.length === lines.length) return;
         n += lines.length - keep.length;
         b.set(this.sm, file, joinLines(keep));
       };
-      const staged = b.staged.get(this.sm);
       for (const file of this.sm.files.keys()) visit(file);
       if (staged) for (const file of [...staged.keys()]) if (!this.sm.files.has(file)) visit(file);
       return n;
@@ -681,7 +866,7 @@ export class FsStore implements Store {
       const tasks: FileTask[] = [];
       for (const [dir, staged] of b.staged) {
         for (const [file, content] of staged) {
-          if (content === (dir.files.get(file) ?? null)) continue; // back where it was: nothing to write
+          if (content === (dir.content(file) ?? null)) continue; // back where it was: nothing to write
           tasks.push({ dir, file, data: content === null ? null : Buffer.from(content, 'latin1') });
         }
       }
@@ -751,8 +936,9 @@ export class FsStore implements Store {
     this.counters.calls++;
     const renames: FileTask[] = [];
     const merges: FileTask[] = [];
-    for (const [file, content] of this.sm.files) {
-      const pending = this.bak.files.get(file);
+    for (const file of this.sm.files.keys()) {
+      const pending = this.bak.content(file);
+      const content = this.sm.content(file)!;
       if (pending === undefined) renames.push({ dir: this.sm, file, data: null });
       else merges.push({ dir: this.bak, file, data: Buffer.from(mergeContent(pending, content), 'latin1') });
     }
@@ -786,7 +972,7 @@ export class FsStore implements Store {
       }
       for (const t of renames) {
         if (t.error !== undefined) continue;
-        this.bak.setContent(t.file, this.sm.files.get(t.file)!);
+        this.bak.setContent(t.file, this.sm.content(t.file)!);
         this.sm.setContent(t.file, null);
       }
       for (const t of merges)

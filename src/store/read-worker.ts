@@ -2,7 +2,7 @@
 // times faster than one libuv request per open/read/close on a small machine, and they keep the
 // main thread's event loop free. Results go back in chunks (one transferred buffer each), so the
 // main thread parses while the worker reads; several workers can share a directory (`part`).
-import { constants as C, closeSync, type Dirent, openSync, readdirSync, readSync } from 'node:fs';
+import { constants as C, closeSync, type Dir, type Dirent, opendirSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /** What a reader is given. */
@@ -45,9 +45,12 @@ export interface ReadChunk {
 
 /** Reads the directory, handing each chunk to `emit` (runs on the worker thread). */
 export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void): void {
-  let list: Dirent<Buffer>[];
+  // Entries are taken as the directory is walked, not listed first: 100 000 Dirents held at once
+  // would cost tens of megabytes that the process keeps afterwards.
+  let dir: Dir;
   try {
-    list = readdirSync(req.dir, { encoding: 'buffer', withFileTypes: true });
+    // Names as bytes (any byte may be in a file name); @types/node lacks 'buffer' for opendir.
+    dir = opendirSync(req.dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 1024 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const fatal = { message: e.message, ...(e.code ? { code: e.code } : {}) };
@@ -81,9 +84,21 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
     count = 0;
     errors = [];
   };
-  for (let i = req.part; i < list.length; i += req.parts) {
-    const e = list[i]!;
-    const name = e.name;
+  let index = -1;
+  for (;;) {
+    let e: Dirent | null;
+    try {
+      e = dir.readSync();
+    } catch (err) {
+      const x = err as NodeJS.ErrnoException;
+      const fatal = { message: x.message, ...(x.code ? { code: x.code } : {}) };
+      dir.closeSync();
+      emit({ data: new Uint8Array(0), entries: new Int32Array(0), count: 0, errors: [], last: true, fatal });
+      return;
+    }
+    if (e === null) break;
+    if (++index % req.parts !== req.part) continue;
+    const name = e.name as unknown as Buffer;
     ensure(name.length);
     const nameStart = used;
     name.copy(data, used);
@@ -129,6 +144,7 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
     entries[at + 4] = cEnd;
     if (++count === req.chunk) flush(false);
   }
+  dir.closeSync();
   flush(true);
 }
 
