@@ -3,6 +3,7 @@
 // Host names are 127/8 literals so that no name is ever resolved (no DNS traffic) and nothing is
 // ever sent off the machine. Prints JSON.
 // Usage: node dist/bench/startup.js [--hosts 100000] [--runs 3] [--settle-ms 3000] [--cold]
+//        [--keep] [--dir DIR (a directory kept before, with --hosts its size)]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
@@ -20,7 +21,10 @@ const { values: opts } = parseArgs({
     'settle-ms': { type: 'string', default: '3000' },
     /** Drop the page cache before each start (root only). */
     cold: { type: 'boolean', default: false },
+    /** Keep the state directory made for the N-host runs. */
     keep: { type: 'boolean', default: false },
+    /** Use this state directory (made by --keep) for the N-host runs instead of making one. */
+    dir: { type: 'string' },
   },
 });
 const HOSTS = Number(opts.hosts);
@@ -165,8 +169,8 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-async function series(hosts: number): Promise<{ runs: Run[]; median: Run }> {
-  const dir = makeStateDir(hosts);
+async function series(hosts: number, given?: string): Promise<{ runs: Run[]; median: Run }> {
+  const dir = given ?? makeStateDir(hosts);
   try {
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await oneRun(dir));
@@ -180,12 +184,13 @@ async function series(hosts: number): Promise<{ runs: Run[]; median: Run }> {
       },
     };
   } finally {
-    if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+    if (given === undefined && !(opts.keep && hosts > 0)) fs.rmSync(dir, { recursive: true, force: true });
+    else if (hosts > 0) console.error(`state directory kept: ${dir}`);
   }
 }
 
 const idle = await series(0);
-const full = await series(HOSTS);
+const full = await series(HOSTS, opts.dir);
 const round = (v: number): number => Math.round(v);
 console.log(
   JSON.stringify(

@@ -12,9 +12,9 @@ import {
   checkRecord,
   checkState,
   formatRecordLine,
+  LOOPBACK_FIELD,
   lineHasId,
   lineIs,
-  LOOPBACK_FIELD,
   lineMonName,
   monNameProblem,
   myNameProblem,
@@ -125,17 +125,31 @@ class CompactLines {
       const c = content.charCodeAt(i);
       if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
     }
-    const myName = content.slice(myStart, -1);
-    if (myNameProblem(myName) !== null) return -1; // also rejects a second line
-    const prog = Number.parseInt(content.slice(9, 17), 16) | 0;
-    const vers = Number.parseInt(content.slice(18, 26), 16) | 0;
-    const proc = Number.parseInt(content.slice(27, 35), 16) | 0;
+    const prog = hex32(content, 9);
+    const vers = hex32(content, 18);
+    const proc = hex32(content, 27);
+    // Nearly every line names the my_id of the line before: no slice and no check for it.
+    let t = this.last;
+    const l = t >= 0 ? this.targets[t]! : null;
+    if (
+      l === null ||
+      l.prog !== prog ||
+      l.vers !== vers ||
+      l.proc !== proc ||
+      content.length !== myStart + l.myName.length + 1 ||
+      !content.startsWith(l.myName, myStart)
+    ) {
+      const myName = content.slice(myStart, -1);
+      if (myNameProblem(myName) !== null) return -1; // also rejects a second line
+      t = this.intern(myName, prog, vers, proc);
+    }
+    this.refs[t]!++;
     const slot = this.alloc();
     const at = slot * PRIV_SIZE;
     for (let i = 0; i < PRIV_SIZE; i++) {
-      this.privs[at + i] = Number.parseInt(content.slice(36 + 2 * i, 38 + 2 * i), 16);
+      this.privs[at + i] = (hexDigit(content, 36 + 2 * i) << 4) | hexDigit(content, 37 + 2 * i);
     }
-    this.ids[slot] = this.intern(myName, prog, vers, proc);
+    this.ids[slot] = t;
     return slot;
   }
 
@@ -179,13 +193,8 @@ class CompactLines {
     return slot;
   }
 
+  /** The number of a my_id (the caller counts the reference). */
   private intern(myName: string, prog: number, vers: number, proc: number): number {
-    // Nearly every line names the same my_id: skip building the key for it.
-    const l = this.last >= 0 ? this.targets[this.last] : null;
-    if (l && l.myName === myName && l.prog === prog && l.vers === vers && l.proc === proc) {
-      this.refs[this.last]!++;
-      return this.last;
-    }
     const key = targetKey(myName, prog, vers, proc);
     let t = this.targetOf.get(key);
     if (t === undefined) {
@@ -194,10 +203,22 @@ class CompactLines {
       this.refs[t] = 0;
       this.targetOf.set(key, t);
     }
-    this.refs[t]!++;
     this.last = t;
     return t;
   }
+}
+
+/** A lowercase hex digit's value (the caller checked it is one). */
+function hexDigit(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
+}
+
+/** Eight hex digits as a signed 32-bit value, as `Number.parseInt(x, 16) | 0` gives. */
+function hex32(s: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) v = (v << 4) | hexDigit(s, i);
+  return v;
 }
 
 function targetKey(myName: string, prog: number, vers: number, proc: number): string {
@@ -244,7 +265,7 @@ class HostDir {
   mayHold(file: string, myName: string): boolean {
     const v = this.files.get(file);
     if (typeof v === 'number') return this.compact.myName(v) === myName;
-    return v !== undefined && v.includes(` ${myName}\n`);
+    return v?.includes(` ${myName}\n`) === true;
   }
 
   /** The records of the files, in file then line order. */
@@ -490,7 +511,12 @@ export class FsStore implements Store {
   }
 
   private summary(): FsStoreSummary {
-    return { state: this.state, bootId: this.bootId, monitorFiles: this.sm.files.size, notifyFiles: this.bak.files.size };
+    return {
+      state: this.state,
+      bootId: this.bootId,
+      monitorFiles: this.sm.files.size,
+      notifyFiles: this.bak.files.size,
+    };
   }
 
   private async openAndRead(): Promise<void> {
