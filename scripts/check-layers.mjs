@@ -2,7 +2,7 @@
 // Checks that imports between the layers of src/ only point downwards (DESIGN.md: xdr, proto, rpc,
 // rpcbind, store, nsm, nlm, ports, cli, bottom to top). Prints each upward import; exit 1 if any.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const LAYERS = ['xdr', 'proto', 'rpc', 'rpcbind', 'store', 'nsm', 'nlm', 'ports', 'cli'];
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');

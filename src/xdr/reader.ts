@@ -2,8 +2,9 @@ import { XdrError } from './errors.js';
 
 // Buffer's latin1 decoder, applied to any Uint8Array: one byte becomes one UTF-16 code unit, with
 // no Buffer object made per string (several times faster than Buffer.from(...).toString('latin1')).
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string })
-  .latin1Slice;
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }
+).latin1Slice;
 
 /** Default limit on optional-data chains and nested decoders. */
 export const DEFAULT_MAX_DEPTH = 64;

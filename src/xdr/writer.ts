@@ -135,7 +135,11 @@ export class XdrWriter {
       const c = v.charCodeAt(i);
       if (c > 0xff) {
         this.offset = lengthAt;
-        throw new XdrError('ERR_XDR_VALUE', lengthAt, 'string: code unit above 0xff; encode with byteString()');
+        throw new XdrError(
+          'ERR_XDR_VALUE',
+          lengthAt,
+          'string: code unit above 0xff; encode with byteString()',
+        );
       }
       buf[at + i] = c;
     }

@@ -125,7 +125,16 @@ export async function startDaemons(
         def: NLM4_VERS_DEF,
         seeds: seedsFor('nlm'),
       };
-      const lockd = run(['lockd', '--port', String(nlmPort), '--rpcbind', 'none', '--grace', '0', '--no-statd']);
+      const lockd = run([
+        'lockd',
+        '--port',
+        String(nlmPort),
+        '--rpcbind',
+        'none',
+        '--grace',
+        '0',
+        '--no-statd',
+      ]);
       await waitReady(nlmTarget, lockd, () => errText);
       targets.nlm = nlmTarget;
     }

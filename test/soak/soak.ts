@@ -126,7 +126,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     writeFileSync(bootIdFile, 'soak-boot\n');
     const rpcbind = server.spawnNsmd(['rpcbind', '--port', '111', '--host', '127.0.0.1']);
     await rpcbind.waitForOutput(/listening/);
-    const recorder = server.spawnNode(RECORDER);
+    // Its output goes to a file: the harness keeps only the last MiB of a process's output.
+    const callbackLog = join(server.dir, 'callbacks.log');
+    const recorder = server.spawnNode(RECORDER, [], { logFile: callbackLog });
     await recorder.waitForOutput(/ready \d+/);
 
     const spawnServe = (): TrackedProcess =>
@@ -305,7 +307,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     ];
     const growth = thirds[1] > 0 ? Number((thirds[2] / thirds[1]).toFixed(3)) : 0;
     const kbs = series.map(([, , kb]) => kb);
-    const callbacks = recorder.stdout.split('\n').filter((l) => l.startsWith('{"callback"')).length;
+    await recorder.stop();
+    await sleep(200); // the harness's log stream flushes after the exit
+    const callbacks = readFileSync(callbackLog, 'latin1')
+      .split('\n')
+      .filter((l) => l.startsWith('{"callback"')).length;
     const report: SoakReport = {
       seconds: o.seconds,
       restarts: rs,

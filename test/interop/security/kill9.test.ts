@@ -41,6 +41,7 @@ describe('kill -9 of nsmd serve under mixed load', { skip }, () => {
   let stateDir: string;
   let bootIdFile: string;
   let recorder: TrackedProcess;
+  let callbackLog: string;
 
   before(async () => {
     net = await createNetwork({ hosts: [{ name: 'server' }] });
@@ -52,7 +53,9 @@ describe('kill -9 of nsmd serve under mixed load', { skip }, () => {
     // rpcbind outlives every daemon kill, as the system's would; the stand-in registers with it.
     const rpcbind = h.spawnNsmd(['rpcbind', '--port', '111', '--host', '127.0.0.1']);
     await rpcbind.waitForOutput(/listening/);
-    recorder = h.spawnNode(RECORDER);
+    // Its output goes to a file: the harness keeps only the last MiB of a process's output.
+    callbackLog = join(h.dir, 'callbacks.log');
+    recorder = h.spawnNode(RECORDER, [], { logFile: callbackLog });
     await recorder.waitForOutput(/ready \d+/);
   });
   after(async () => {
@@ -239,7 +242,9 @@ describe('kill -9 of nsmd serve under mixed load', { skip }, () => {
       compare(new Map([...known].map(([k, x]) => [k, new Set([x])])), recordsByKey(disk.monitors).values),
       [],
     );
-    const callbacks = recorder.stdout.split('\n').filter((l) => l.startsWith('{"callback"'));
+    const callbacks = readFileSync(callbackLog, 'latin1')
+      .split('\n')
+      .filter((l) => l.startsWith('{"callback"'));
     assert.ok(
       callbacks.length > 0,
       'SM_NOTIFYs from monitored hosts made the daemon call the lock manager back',
