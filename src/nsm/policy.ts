@@ -155,6 +155,11 @@ export class Policy {
       }
       b = { tokens: this.rateBurst, at: now };
       this.buckets.set(caller.address, b);
+    } else {
+      // Least recently used goes first: a busy (limited) source is never the one evicted, so
+      // forged new sources cannot hand it a fresh burst.
+      this.buckets.delete(caller.address);
+      this.buckets.set(caller.address, b);
     }
     if (!take(b, now, this.ratePerSecond, this.rateBurst)) return false;
     return true;

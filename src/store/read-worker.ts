@@ -138,9 +138,8 @@ export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void):
 if (parentPort && (workerData as { nsmdReadHostDir?: ReadRequest } | null)?.nsmdReadHostDir) {
   const port = parentPort;
   readHostDir((workerData as { nsmdReadHostDir: ReadRequest }).nsmdReadHostDir, (chunk) => {
-    // Copied, not moved: a moved buffer is freed by the main thread into this thread's malloc arena,
-    // which keeps the memory of them all after the reader is gone; copies are freed where made.
-    port.postMessage(chunk);
+    // data and entries view buffers of their own (never the small-Buffer pool): moved, not copied.
+    port.postMessage(chunk, [chunk.data.buffer as ArrayBuffer, chunk.entries.buffer as ArrayBuffer]);
   });
   // Stay until terminated: exiting now could let 'exit' overtake the last message.
   port.on('message', () => {});

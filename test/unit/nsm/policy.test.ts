@@ -63,6 +63,17 @@ describe('Policy', () => {
     assert.equal(ok, 5);
   });
 
+  it('a busy limited source keeps its empty bucket while new sources come and go', () => {
+    const p = new Policy({ clock: new FakeClock(), ratePerSecond: 1, rateBurst: 3, maxSources: 4 });
+    const busy = caller('10.0.0.9', 900);
+    for (let i = 0; i < 3; i++) assert.equal(p.allowSource(busy), true);
+    for (let round = 0; round < 10; round++) {
+      // Forged new sources fill the table; the busy one, still calling, is never evicted.
+      for (let j = 0; j < 3; j++) p.allowSource(caller(`10.1.${round}.${j}`, 900));
+      assert.equal(p.allowSource(busy), false, `round ${round}: still limited`);
+    }
+  });
+
   it('logs a refusal once per reason and source per period, and counts them all', async () => {
     const clock = new FakeClock();
     const lines: Array<Record<string, unknown>> = [];
