@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIPv6, parseIPv6 } from '../rpcbind/uaddr.js';
 
 /** XNFS 3W ch. 11: SM_MAXSTRLEN, the longest mon_name / my_name. */
 export const SM_MAXSTRLEN = 1024;
@@ -61,51 +62,6 @@ export function canonicalAddress(addr: string): string | null {
 function canonicalIPv4(addr: string): string {
   // net.isIPv4 accepts only plain dotted decimal without leading zeros: already canonical.
   return addr;
-}
-
-function parseIPv6(addr: string): number[] | null {
-  const lastColon = addr.lastIndexOf(':');
-  const last = addr.slice(lastColon + 1);
-  if (last.includes('.')) {
-    // A trailing dotted quad stands for the last two groups (RFC 4291 §2.2).
-    if (!isIPv4(last)) return null;
-    const o = last.split('.').map(Number);
-    addr = `${addr.slice(0, lastColon + 1)}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const parts = addr.split('::');
-  if (parts.length > 2) return null;
-  const head = parts[0] ? parts[0].split(':') : [];
-  const tail = parts.length === 2 && parts[1] ? parts[1].split(':') : [];
-  const fill = parts.length === 2 ? 8 - head.length - tail.length : 0;
-  if (fill < 0 || (parts.length === 1 && head.length !== 8)) return null;
-  const out = [
-    ...head.map((h) => Number.parseInt(h, 16)),
-    ...new Array<number>(fill).fill(0),
-    ...tail.map((h) => Number.parseInt(h, 16)),
-  ];
-  return out.length === 8 && out.every((g) => g >= 0 && g <= 0xffff) ? out : null;
-}
-
-// RFC 5952 §4: lowercase hex, no leading zeros, the longest run (>= 2) of zero groups as '::'.
-function formatIPv6(g: number[]): string {
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { formatIPv6 } from '../rpcbind/uaddr.js';
 import type { Proto } from './registry.js';
 
 /** One row of /proc/net/{tcp,tcp6,udp,udp6}. */
@@ -73,27 +74,7 @@ function wordBytes(hex: string, endian: Endian): number[] {
 export function formatIpv6(bytes: readonly number[]): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes.slice(12).join('.')}`;
-  }
-  let bestAt = -1;
-  let bestLen = 1; // RFC 5952 §4.2.2: a single zero group is not shortened
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
+  return formatIPv6(groups);
 }
 
 /** Decodes an address as /proc/net prints it: 8 hex digits (IPv4) or 32 (IPv6, four words). */
