@@ -107,6 +107,15 @@ export const serveCommand: Command = {
 
     const names = values.name?.length ? values.name : conf.names;
     const { chooseListenPort, reservedPortCandidates } = await import('../../ports/choose.js');
+    // Handlers go in before start-up: a SIGTERM that arrives while starting (or just after the
+    // "serving" line) must still stop cleanly, not kill the process mid-way.
+    let stop: (signal: string) => void = () => {};
+    let early: string | null = null;
+    const onTerm = () => (daemonStarted ? stop('SIGTERM') : (early ??= 'SIGTERM'));
+    const onInt = () => (daemonStarted ? stop('SIGINT') : (early ??= 'SIGINT'));
+    let daemonStarted = false;
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
     const daemon = await NsmDaemon.start({
       ports: { listenPort: () => chooseListenPort(), reservedPorts: () => reservedPortCandidates() },
       ...((port ?? conf.port) !== undefined ? { port: port ?? conf.port } : {}),
@@ -128,7 +137,7 @@ export const serveCommand: Command = {
     });
 
     return await new Promise<number>((resolve) => {
-      const stop = (signal: string) => {
+      stop = (signal: string) => {
         log.info({ signal }, 'stopping');
         process.off('SIGUSR1', again);
         daemon.stop().then(
@@ -143,9 +152,9 @@ export const serveCommand: Command = {
         log.info({ signal: 'SIGUSR1' }, 'notifying again');
         void daemon.notifyAgain();
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
       process.on('SIGUSR1', again);
+      daemonStarted = true;
+      if (early) stop(early);
     });
   },
 };
