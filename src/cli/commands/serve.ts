@@ -109,13 +109,14 @@ export const serveCommand: Command = {
     const { chooseListenPort, reservedPortCandidates } = await import('../../ports/choose.js');
     // Handlers go in before start-up: a SIGTERM that arrives while starting (or just after the
     // "serving" line) must still stop cleanly, not kill the process mid-way.
-    let stop: (signal: string) => void = () => {};
+    let stop: ((signal: string) => void) | null = null;
     let early: string | null = null;
-    const onTerm = () => (daemonStarted ? stop('SIGTERM') : (early ??= 'SIGTERM'));
-    const onInt = () => (daemonStarted ? stop('SIGINT') : (early ??= 'SIGINT'));
-    let daemonStarted = false;
-    process.once('SIGTERM', onTerm);
-    process.once('SIGINT', onInt);
+    const onSignal = (signal: string) => {
+      if (stop) stop(signal);
+      else early ??= signal;
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
     const daemon = await NsmDaemon.start({
       ports: { listenPort: () => chooseListenPort(), reservedPorts: () => reservedPortCandidates() },
       ...((port ?? conf.port) !== undefined ? { port: port ?? conf.port } : {}),
@@ -153,7 +154,6 @@ export const serveCommand: Command = {
         void daemon.notifyAgain();
       };
       process.on('SIGUSR1', again);
-      daemonStarted = true;
       if (early) stop(early);
     });
   },
