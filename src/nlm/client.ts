@@ -32,7 +32,7 @@ import { lengthOf, OFFSET_MAX, rangeOf } from './lock-table.js';
 import { PeerMonitor } from './monitor.js';
 import { registerNlm } from './register.js';
 import { NLM4 } from './server.js';
-import { StatdLink, type StatusMonitor } from './statd.js';
+import { isStatdCallbackCaller, StatdLink, type StatusMonitor } from './statd.js';
 
 /** A range of a file: `length` 0 = to end of file. */
 export interface LockRange {
@@ -372,7 +372,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
 
   /** Proc 16 from our statd: a server we hold locks on rebooted; reclaim them within its grace. */
   private onReboot(s: status, caller: Caller): boolean {
-    const trusted = this.opts.trustCallback ?? ((c: Caller) => c.loopback && c.privilegedPort);
+    const trusted = this.opts.trustCallback ?? isStatdCallbackCaller;
     if (!trusted(caller)) {
       this.log.warn(
         { from: `${caller.address}:${caller.port}` },

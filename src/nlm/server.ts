@@ -42,7 +42,7 @@ import { type LockOwner, LockTable, lengthOf, ownerKey, type QueuedLock, rangeOf
 import { PeerMonitor } from './monitor.js';
 import { registerNlm } from './register.js';
 import { ShareTable } from './shares.js';
-import { StatdLink, type StatusMonitor } from './statd.js';
+import { isStatdCallbackCaller, StatdLink, type StatusMonitor } from './statd.js';
 import * as v from './versions.js';
 
 /** NLM v4 status codes (RFC 1813 appendix II). */
@@ -362,7 +362,7 @@ export class LockServer {
 
   /** Proc 16: statd reports a monitored peer's reboot. Only from loopback on a privileged port. */
   peerRebooted(s: status, caller: Caller): boolean {
-    const trusted = this.opts.trustCallback ?? ((c: Caller) => c.loopback && c.privilegedPort);
+    const trusted = this.opts.trustCallback ?? isStatdCallbackCaller;
     if (!trusted(caller)) {
       this.log.warn(
         { from: `${caller.address}:${caller.port}`, mon_name: s.mon_name },

@@ -1,5 +1,5 @@
 import { SM_VERS_DEF } from '../proto/sm_inter.js';
-import { createClient, type PortChooser, type RpcClient, RpcError } from '../rpc/index.js';
+import { type Caller, createClient, type PortChooser, type RpcClient, RpcError } from '../rpc/index.js';
 import { getPort } from '../rpcbind/client.js';
 import { NlmError } from './errors.js';
 
@@ -7,6 +7,14 @@ import { NlmError } from './errors.js';
 export const NLM_PROG = 100021;
 /** The procedure statd calls back with `status` when a monitored peer rebooted. */
 export const NLM_NSM_NOTIFY_PROC = 16;
+
+/**
+ * Who may deliver statd's reboot callback (procedure 16): only the local statd, which calls from
+ * loopback and a reserved port (nfs-utils does; Linux lockd ignores other callers).
+ */
+export function isStatdCallbackCaller(c: Caller): boolean {
+  return c.loopback && c.privilegedPort;
+}
 
 /** What a lock manager needs from its local status monitor. */
 export interface StatusMonitor {
