@@ -7,6 +7,7 @@
  *     --prog 100024 --vers 1 --proc 0 --window 64 --duration 5000
  */
 import * as dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { encodeCallHeader } from '../src/rpc/message.js';
 import { beginRecord, endRecord, RecordReader } from '../src/rpc/record.js';
+import { bindNativeUdp, nativeUdpStatus } from '../src/rpc/udp-native.js';
+import type { UdpTransport } from '../src/rpc/udp-transport.js';
 import { XdrWriter } from '../src/xdr/writer.js';
 
 /** What to load and how hard. */
@@ -42,6 +45,12 @@ export interface LoadOptions {
   connections?: number;
   /** Worker threads generating load, the window split across them (so the generator is not the bottleneck). Default 1. */
   threads?: number;
+  /**
+   * UDP: the generator's own socket. 'native' is the batched addon of the RPC server
+   * (src/rpc/udp-native.ts: replies read with recvmmsg, the next calls sent with one sendmmsg);
+   * 'auto', the default, takes it when it is built and falls back to node:dgram.
+   */
+  generator?: 'auto' | 'native' | 'dgram';
 }
 
 /** Latency percentiles in microseconds. */
@@ -56,6 +65,8 @@ export interface LatencySummary {
 /** What a run measured. */
 export interface LoadResult {
   transport: 'udp' | 'tcp';
+  /** What carried the generator's side: the native UDP addon, node:dgram, or node:net (TCP). */
+  generator: 'native' | 'dgram' | 'net';
   window: number;
   /** Calls answered with SUCCESS. */
   completed: number;
@@ -167,6 +178,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r.result), 0);
   return {
     transport: o.transport,
+    generator: runs[0]!.result.generator,
     window,
     completed: sum((r) => r.completed),
     errors: sum((r) => r.errors),
@@ -219,23 +231,30 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
   };
 
   // xid = (sequence << 16) | slot index, so a reply finds its slot without a map.
-  const issue = (s: Slot, i: number) => {
+  const prepare = (s: Slot, i: number) => {
     seq = (seq + 1) & 0xffff;
     s.xid = ((seq << 16) | i) >>> 0;
     s.msg.writeUInt32BE(s.xid, s.xidAt);
     s.busy = true;
     s.firstSentAt = s.sentAt = performance.now();
+  };
+  const issue = (s: Slot, i: number) => {
+    prepare(s, i);
     s.send(s);
   };
 
-  const onReply = (msg: Uint8Array, slots: Slot[], base: number) => {
-    if (msg.length < 24) return;
+  /**
+   * Takes a reply; when it frees a slot and the run goes on, the slot's next call is prepared
+   * (new xid, times) and returned for the caller to send.
+   */
+  const onReply = (msg: Uint8Array, slots: Slot[], base: number): Slot | null => {
+    if (msg.length < 24) return null;
     const xid = ((msg[0]! << 24) | (msg[1]! << 16) | (msg[2]! << 8) | msg[3]!) >>> 0;
     const i = (xid & 0xffff) - base;
     const s = slots[i];
-    if (s === undefined || !s.busy || s.xid !== xid) return;
+    if (s === undefined || !s.busy || s.xid !== xid) return null;
     s.busy = false;
-    if (!running) return;
+    if (!running) return null;
     if (counting) {
       // reply_stat MSG_ACCEPTED, then verifier, then accept_stat SUCCESS (RFC 5531 §9).
       const verfLen = ((msg[16]! << 24) | (msg[17]! << 16) | (msg[18]! << 8) | msg[19]!) >>> 0;
@@ -252,13 +271,31 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
       }
       if (completed + errors >= count) stop();
     }
-    if (running) issue(s, i + base);
+    if (!running) return null;
+    prepare(s, i + base);
+    return s;
   };
 
   const cleanups: (() => void)[] = [];
   const allSlots: Slot[] = [];
+  let generator: LoadResult['generator'] = tcp ? 'net' : 'dgram';
+  const native = tcp ? null : await bindNativeGenerator(o);
 
-  if (!tcp) {
+  if (native !== null) {
+    // Replies come a batch per callback; the call that follows each one is returned as that
+    // datagram's "reply" (it goes to its source, the server), so a batch's next calls leave in one
+    // sendmmsg. The first window, retransmissions and calls after a timeout go with send().
+    generator = 'native';
+    const { transport, address, port } = native;
+    const send = (s: Slot) => transport.send(s.msg, address, port);
+    const slots: Slot[] = [];
+    for (let i = 0; i < window; i++) {
+      slots.push({ xid: 0, msg: Buffer.from(template), xidAt, sentAt: 0, firstSentAt: 0, busy: false, send });
+    }
+    native.onReply = (msg) => onReply(msg, slots, 0)?.msg ?? null;
+    allSlots.push(...slots);
+    cleanups.push(() => void transport.close());
+  } else if (!tcp) {
     const type = net.isIP(o.host) === 6 ? 'udp6' : 'udp4';
     const sock = dgram.createSocket(type);
     await new Promise<void>((resolve, reject) => {
@@ -280,7 +317,10 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
     for (let i = 0; i < window; i++) {
       slots.push({ xid: 0, msg: Buffer.from(template), xidAt, sentAt: 0, firstSentAt: 0, busy: false, send });
     }
-    sock.on('message', (msg) => onReply(msg, slots, 0));
+    sock.on('message', (msg) => {
+      const next = onReply(msg, slots, 0);
+      if (next !== null) send(next);
+    });
     allSlots.push(...slots);
     cleanups.push(() => sock.close());
   } else {
@@ -322,7 +362,10 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
         });
       }
       const myBase = base;
-      const reader = new RecordReader((rec) => onReply(rec, slots, myBase), 1 << 20);
+      const reader = new RecordReader((rec) => {
+        const next = onReply(rec, slots, myBase);
+        if (next !== null) send(next);
+      }, 1 << 20);
       sock.on('data', (chunk) => {
         try {
           reader.push(chunk);
@@ -375,6 +418,7 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
   const elapsedMs = end - start;
   const result: LoadResult = {
     transport: o.transport,
+    generator,
     window,
     completed,
     errors,
@@ -385,6 +429,48 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
     latencyUs: hist.summary(),
   };
   return { result, hist };
+}
+
+/**
+ * The generator's socket on the native UDP addon, or null for node:dgram: when the addon is not
+ * built ('auto'), or when asked for. Bound to the target's family on an ephemeral port (dual-stack
+ * '::' for IPv6); only datagrams from the target's port are taken as replies.
+ */
+async function bindNativeGenerator(
+  o: LoadOptions,
+): Promise<{ transport: UdpTransport; address: string; port: number; onReply: (msg: Uint8Array) => Uint8Array | null } | null> {
+  const choice = o.generator ?? 'auto';
+  if (choice === 'dgram') return null;
+  if (!nativeUdpStatus().available) {
+    if (choice === 'native') throw new Error(`native UDP generator unavailable: ${nativeUdpStatus().reason}`);
+    return null;
+  }
+  // The addon takes IP literals only; node:dgram's connect() resolves names the same way.
+  const address = net.isIP(o.host) !== 0 ? o.host : (await lookup(o.host)).address;
+  const v6 = net.isIP(address) === 6;
+  const target = o.port;
+  const state = {
+    transport: undefined as unknown as UdpTransport,
+    address,
+    port: target,
+    onReply: (_msg: Uint8Array): Uint8Array | null => null,
+  };
+  state.transport = await bindNativeUdp({
+    type: v6 ? 'udp6' : 'udp4',
+    host: v6 ? '::' : '0.0.0.0',
+    port: 0,
+    // The source port is checked; the xid and slot checks of onReply do the rest (as a
+    // connected node:dgram socket, which filters by address too, would).
+    receive: (msg, _from, port) => (port === target ? state.onReply(msg) : null),
+    onSendErrors: () => {}, // a call the kernel refused is retransmitted, or lost
+    onError: () => {},
+  });
+  try {
+    state.transport.setRecvBufferSize(4 << 20);
+  } catch {
+    // best effort
+  }
+  return state;
 }
 
 async function main(): Promise<void> {
@@ -402,11 +488,16 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '0' },
       connections: { type: 'string', default: '1' },
       threads: { type: 'string', default: '1' },
+      generator: { type: 'string', default: 'auto' },
     },
     strict: true,
   });
   if (values.port === undefined) throw new Error('--port is required');
   if (values.transport !== 'udp' && values.transport !== 'tcp') throw new Error('--transport is udp or tcp');
+  const generator = values.generator;
+  if (generator !== 'auto' && generator !== 'native' && generator !== 'dgram') {
+    throw new Error('--generator is auto, native or dgram');
+  }
   const result = await runLoad({
     host: values.host,
     port: Number(values.port),
@@ -420,6 +511,7 @@ async function main(): Promise<void> {
     warmupMs: Number(values.warmup),
     connections: Number(values.connections),
     threads: Number(values.threads),
+    generator,
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

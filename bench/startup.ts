@@ -8,11 +8,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SM_VERS_DEF } from '../src/proto/sm_inter.js';
 import { createClient } from '../src/rpc/client.js';
 import { formatRecordLine } from '../src/store/record.js';
+import { nsmdArgv } from '../test/harness/index.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -30,7 +30,6 @@ const { values: opts } = parseArgs({
 const HOSTS = Number(opts.hosts);
 const RUNS = Number(opts.runs);
 const SETTLE_MS = Number(opts['settle-ms']);
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ID = { myName: 'localhost', prog: 100021, vers: 4, proc: 16 };
 /** A host no run leaves on disk: each run monitors it once (a durable write) and it is removed after. */
 const PROBE_HOST = '127.255.255.254';
@@ -95,8 +94,8 @@ async function oneRun(dir: string): Promise<Run> {
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [
-      MAIN,
+    // As the installed command runs it: with its shebang's node flags.
+    nsmdArgv([
       'serve',
       '--port',
       '0',
@@ -109,7 +108,7 @@ async function oneRun(dir: string): Promise<Run> {
       dir,
       '--log-format',
       'json',
-    ],
+    ]),
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

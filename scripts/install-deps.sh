@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the interop tests and the benchmarks need, but only when one is
-# missing and we are root. Not root: prints what is missing and succeeds (those suites then skip).
+# Installs the Debian packages that the interop tests and the benchmarks need, and what builds the
+# native UDP addon (g++, make, python3 for node-gyp), but only when one is missing and we are root.
+# Not root: prints what is missing and succeeds (those suites then skip; the addon is not built).
 # Usage: bash scripts/install-deps.sh [--with-tshark]
 set -euo pipefail
 
@@ -9,7 +10,7 @@ for arg in "$@"; do
   case "$arg" in
     --with-tshark) with_tshark=1 ;;
     -h | --help)
-      sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -32,6 +33,9 @@ tools=(
   rpcinfo:rpcbind
   rpc.statd:nfs-common
   sm-notify:nfs-common
+  g++:g++
+  make:make
+  python3:python3
 )
 [ "$with_tshark" = 1 ] && tools+=(tshark:tshark)
 

@@ -8,3 +8,5 @@ export * from './message.js';
 export * from './record.js';
 export * from './server.js';
 export * from './types.js';
+export { type NativeUdpStatus, nativeUdpStatus } from './udp-native.js';
+export * from './udp-transport.js';

@@ -1,4 +1,3 @@
-import * as dgram from 'node:dgram';
 import * as dc from 'node:diagnostics_channel';
 import { lookup } from 'node:dns/promises';
 import * as net from 'node:net';
@@ -20,6 +19,9 @@ import {
 } from './message.js';
 import { LAST_FRAGMENT, RecordReader } from './record.js';
 import { type AuthSys, type Caller, type Handler, type Handlers, NO_REPLY, type Transport } from './types.js';
+import { bindDgramUdp } from './udp-dgram.js';
+import { bindNativeUdp, nativeUdpStatus } from './udp-native.js';
+import type { UdpBindOptions, UdpTransport, UdpTransportChoice, UdpTransportKind } from './udp-transport.js';
 
 /** Default largest call record accepted over TCP: NSM, NLM and rpcbind calls are far smaller. */
 export const DEFAULT_MAX_RECORD_SIZE = 64 * 1024;
@@ -64,6 +66,19 @@ export interface ListenOptions {
   host?: string;
   /** Port; 0 (default) picks an ephemeral one. */
   port?: number;
+  /**
+   * UDP only: 'native' reads and answers datagrams in batches through the native addon
+   * (recvmmsg/sendmmsg), 'dgram' uses node:dgram, 'auto' (default) the addon when it is built.
+   * Without this option the environment variable NSMD_UDP (auto, native, dgram) decides.
+   */
+  udpTransport?: UdpTransportChoice;
+}
+
+/** A UDP listener of a server and what carries it. */
+export interface UdpListenerInfo {
+  address: string;
+  port: number;
+  transport: UdpTransportKind;
 }
 
 /** Counters of what a server has seen, for observability. */
@@ -88,6 +103,11 @@ export interface RpcServerStats {
   connectionsRefused: number;
   /** UDP replies to non-loopback callers not sent because they exceeded maxUdpAmplification. */
   amplificationDropped: number;
+  /**
+   * UDP replies the kernel would not take (full socket buffer) and that were dropped, as UDP may;
+   * counted on the native UDP path (node:dgram does not report them).
+   */
+  udpSendErrors: number;
 }
 
 /** Message published on the `nsmd:rpc:call` diagnostics channel for each dispatched call. */
@@ -127,7 +147,7 @@ interface Endpoint {
 }
 
 interface UdpEndpoint extends Endpoint {
-  socket: dgram.Socket;
+  io: UdpTransport;
   closed: boolean;
   // One-entry memo of the last source address seen, so a busy peer costs no string work.
   lastRaw: string;
@@ -206,6 +226,7 @@ export class RpcServer {
     connectionsTotal: 0,
     connectionsRefused: 0,
     amplificationDropped: 0,
+    udpSendErrors: 0,
   };
   private readonly programs = new Map<number, ProgEntry>();
   private readonly udp: UdpEndpoint[] = [];
@@ -280,42 +301,63 @@ export class RpcServer {
   /** Listens on UDP; resolves to the bound port. Several listeners are allowed. */
   async listenUdp(opts: ListenOptions = {}): Promise<number> {
     const port = opts.port ?? 0;
-    let socket: dgram.Socket;
-    if (opts.host === undefined) {
-      try {
-        socket = await bindUdp('udp6', '::', port);
-      } catch (err) {
-        if (!ipv6Unavailable(err)) throw err;
-        socket = await bindUdp('udp4', '0.0.0.0', port);
-      }
-    } else {
-      const host = await resolveHost(opts.host);
-      socket = await bindUdp(net.isIP(host) === 6 ? 'udp6' : 'udp4', host, port);
-    }
-    if (this.udpRecvBufferSize !== undefined) {
-      try {
-        socket.setRecvBufferSize(this.udpRecvBufferSize);
-      } catch (err) {
-        this.log.warn('cannot set the UDP receive buffer size', err);
-      }
-    }
-    const local = socket.address();
+    const kind = udpTransportKind(opts.udpTransport);
+    // The endpoint exists before its socket, which delivers to it from the moment it is bound.
     const ep: UdpEndpoint = {
       transport: 'udp',
       framed: false,
-      localAddress: normalizeAddress(local.address),
-      localPort: local.port,
-      socket,
+      localAddress: '',
+      localPort: 0,
+      io: undefined as unknown as UdpTransport,
       closed: false,
       lastRaw: '',
       lastAddress: '',
       lastFamily: 4,
       lastLoopback: false,
     };
-    socket.on('message', (msg, rinfo) => this.onDatagram(ep, msg, rinfo));
-    socket.on('error', (err) => this.log.warn('UDP socket error', err));
+    const bind = (type: 'udp4' | 'udp6', host: string): Promise<UdpTransport> => {
+      const o: UdpBindOptions = {
+        type,
+        host,
+        port,
+        receive: (msg, address, from, transient) => this.onDatagram(ep, msg, address, from, transient),
+        onSendErrors: (n) => {
+          this.stats.udpSendErrors += n;
+        },
+        onError: (err) => this.log.warn('UDP socket error', err),
+      };
+      return kind === 'native' ? bindNativeUdp(o) : bindDgramUdp(o);
+    };
+    let io: UdpTransport;
+    if (opts.host === undefined) {
+      try {
+        io = await bind('udp6', '::');
+      } catch (err) {
+        if (!ipv6Unavailable(err)) throw err;
+        io = await bind('udp4', '0.0.0.0');
+      }
+    } else {
+      const host = await resolveHost(opts.host);
+      io = await bind(net.isIP(host) === 6 ? 'udp6' : 'udp4', host);
+    }
+    if (this.udpRecvBufferSize !== undefined) {
+      try {
+        io.setRecvBufferSize(this.udpRecvBufferSize);
+      } catch (err) {
+        this.log.warn('cannot set the UDP receive buffer size', err);
+      }
+    }
+    ep.io = io;
+    ep.localAddress = normalizeAddress(io.address);
+    ep.localPort = io.port;
     this.udp.push(ep);
-    return local.port;
+    this.log.debug(`listening on UDP ${io.address} port ${io.port} through ${io.kind}`);
+    return io.port;
+  }
+
+  /** The UDP listeners open now, and which transport carries each. */
+  udpListeners(): UdpListenerInfo[] {
+    return this.udp.map((ep) => ({ address: ep.localAddress, port: ep.localPort, transport: ep.io.kind }));
   }
 
   /** Listens on TCP; resolves to the bound port. Several listeners are allowed. */
@@ -357,7 +399,7 @@ export class RpcServer {
     const waits: Promise<void>[] = [];
     for (const ep of this.udp.splice(0)) {
       ep.closed = true;
-      waits.push(new Promise((resolve) => ep.socket.close(() => resolve())));
+      waits.push(ep.io.close());
     }
     for (const srv of this.tcp.splice(0)) {
       waits.push(new Promise((resolve) => srv.close(() => resolve())));
@@ -372,25 +414,34 @@ export class RpcServer {
 
   // ---- UDP ----
 
-  private onDatagram(ep: UdpEndpoint, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  /**
+   * One datagram from `address` (as the socket spells it) and `port`; returns the reply to send at
+   * once. A transient msg is only valid during the call.
+   */
+  private onDatagram(
+    ep: UdpEndpoint,
+    msg: Uint8Array,
+    rawAddress: string,
+    port: number,
+    transient: boolean,
+  ): Uint8Array | null {
     try {
       if (this.running >= this.maxRunningCalls) {
         this.stats.dropped++;
-        return;
+        return null;
       }
-      if (rinfo.address !== ep.lastRaw) {
-        ep.lastRaw = rinfo.address;
-        ep.lastAddress = normalizeAddress(rinfo.address);
+      if (rawAddress !== ep.lastRaw) {
+        ep.lastRaw = rawAddress;
+        ep.lastAddress = normalizeAddress(rawAddress);
         ep.lastFamily = familyOf(ep.lastAddress);
         ep.lastLoopback = isLoopback(ep.lastAddress);
       }
-      const out = this.process(msg, ep, ep.lastAddress, rinfo.port, ep.lastFamily, ep.lastLoopback);
-      if (out === null) return;
+      const out = this.process(msg, ep, ep.lastAddress, port, ep.lastFamily, ep.lastLoopback, transient);
+      if (out === null) return null;
       if (out instanceof Uint8Array) {
-        if (this.amplifies(out, msg, ep.lastLoopback, ep.lastAddress)) return;
+        if (this.amplifies(out, msg, ep.lastLoopback, ep.lastAddress)) return null;
         this.stats.replies++;
-        ep.socket.send(out, rinfo.port, rinfo.address);
-        return;
+        return out;
       }
       const loopback = ep.lastLoopback;
       const address = ep.lastAddress;
@@ -403,12 +454,13 @@ export class RpcServer {
           if (reply === null || ep.closed) return;
           if (this.amplifies(reply, callSize, loopback, address)) return;
           this.stats.replies++;
-          ep.socket.send(reply, rinfo.port, rinfo.address);
+          ep.io.send(reply, rawAddress, port);
         })
         .catch((err) => this.log.error('unexpected error answering a UDP call', err));
     } catch (err) {
       this.log.error('unexpected error on a UDP datagram', err);
     }
+    return null;
   }
 
   /** True (and counted, logged at most once a minute) when a UDP reply is too big to send. */
@@ -603,7 +655,11 @@ export class RpcServer {
 
   // ---- dispatch (transport independent) ----
 
-  /** Handles one call message; returns the reply (record-marked on TCP), null for none, or a promise of either. */
+  /**
+   * Handles one call message; returns the reply (record-marked on TCP), null for none, or a promise
+   * of either. A transient msg is reused once this returns: it is copied before arguments are
+   * decoded, since decoded opaques are views of it and handlers may keep them.
+   */
   private process(
     msg: Uint8Array,
     ep: Endpoint,
@@ -611,6 +667,7 @@ export class RpcServer {
     port: number,
     family: 4 | 6,
     loopback: boolean,
+    transient = false,
   ): ReplyOut {
     const framed = ep.framed;
     let xid: number;
@@ -708,7 +765,7 @@ export class RpcServer {
       if (bodyOffset !== msg.length) return this.garbageArgs(xid, framed, drcKey);
     } else {
       try {
-        const r = new XdrReader(msg, bodyOffset);
+        const r = new XdrReader(transient ? new Uint8Array(msg) : msg, bodyOffset);
         args = entry.def.args.decode(r);
         r.finish();
       } catch (err) {
@@ -843,34 +900,17 @@ async function resolveHost(host: string): Promise<string> {
   return (await lookup(host)).address;
 }
 
-/**
- * The server only ever sends to the source address of a datagram, always an IP literal: answering
- * without a trip through dns.lookup (and its nextTick) saves time on every reply.
- */
-function literalLookup(
-  address: string,
-  family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, family === 6 || address.includes(':') ? 6 : 4);
-}
-
-function bindUdp(type: 'udp4' | 'udp6', host: string, port: number): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    // '::' is dual-stack on purpose: IPv4 callers arrive as v4-mapped addresses.
-    const socket = dgram.createSocket({ type, ipv6Only: false, lookup: literalLookup });
-    const onError = (err: Error) => {
-      try {
-        socket.close();
-      } catch {
-        // never bound
-      }
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind({ address: host, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
+/** The transport for a UDP listener: the option, else NSMD_UDP, else the addon when it is built. */
+function udpTransportKind(choice: UdpTransportChoice | undefined): UdpTransportKind {
+  let want = choice ?? 'auto';
+  if (choice === undefined) {
+    const env = process.env.NSMD_UDP;
+    if (env === 'native' || env === 'dgram') want = env;
+  }
+  if (want === 'dgram') return 'dgram';
+  const native = nativeUdpStatus();
+  if (native.available) return 'native';
+  if (want === 'native')
+    throw new Error(`native UDP transport unavailable: ${native.reason} (${native.path})`);
+  return 'dgram';
 }

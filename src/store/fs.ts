@@ -2,10 +2,10 @@ import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { readHostDirInWorkers } from './dir-reader.js';
 import { errnoOf, StoreError } from './errors.js';
 import { defaultStoreLogger, type StoreLogger } from './logger.js';
-import { ENTRY, type ReadChunk, type ReadRequest } from './read-worker.js';
+import { ENTRY, type ReadChunk } from './read-worker.js';
 import {
   checkMonName,
   checkMyId,
@@ -22,6 +22,7 @@ import {
   parseRecordFile,
   splitLines,
 } from './record.js';
+import { SPARE_DIR, SpareFiles } from './spares.js';
 import type { MonitorRecord, MyId, Store, StoreSnapshot } from './types.js';
 
 /** The monitor list directory (nfs-utils NSM_MONITOR_DIR). */
@@ -40,6 +41,12 @@ const TEMP_SUFFIX = '.tmp';
 const HOST_FILE_MODE = 0o600;
 /** `state` is public (nfs-utils: 0644 less the umask). */
 const STATE_FILE_MODE = 0o644;
+/** Longest a batch waits for the callers of the one before (see gather()). */
+const GATHER_MAX_MS = 2;
+/** Event loop turns without a new call after which a batch stops waiting for more. */
+const GATHER_QUIET_TURNS = 8;
+/** Quiet time before an idle store makes spare files (see spares.ts). */
+const SPARE_FILL_DELAY_MS = 250;
 /** A host file is a few lines; anything bigger is not one of ours. */
 const MAX_HOST_FILE = 1 << 20;
 
@@ -59,6 +66,11 @@ export interface FsStoreOptions {
    * page cache; with a cold one (just after boot) reads wait on the disk and 4 take half the time.
    */
   readers?: number;
+  /**
+   * Spare files kept ready in sm/.nsmd-spares so that a new host file needs no new inode while its
+   * caller waits (default 1024; 0: none, every new host file is created). See docs/STATE.md.
+   */
+  spareFiles?: number;
 }
 
 /** What FsStore.loadIndex() found. */
@@ -83,6 +95,12 @@ export interface FsStoreStats {
   fileRenames: number;
   /** Directory fsyncs. */
   dirSyncs: number;
+  /** Host files written into a spare file rather than a new one. */
+  sparesUsed: number;
+  /** Removed host files kept as spares rather than unlinked. */
+  sparesRecycled: number;
+  /** Spare files ready now. */
+  sparesReady: number;
 }
 
 type DirLabel = typeof MONITOR_DIR | typeof NOTIFY_DIR;
@@ -438,6 +456,7 @@ export class FsStore implements Store {
   private readonly readers: number;
   private readonly sm: HostDir;
   private readonly bak: HostDir;
+  private readonly spares: SpareFiles;
   private baseHandle: FileHandle | null = null;
   private readonly basePrefix: Buffer;
   private owner: { uid: number; gid: number } | null = null;
@@ -450,6 +469,9 @@ export class FsStore implements Store {
   private running = false;
   private idleWaiters: (() => void)[] = [];
   private tempSeq = 0;
+  private fillTimer: NodeJS.Timeout | null = null;
+  /** When the last mutating call came (Date.now()): spares are made only in quiet moments. */
+  private lastCallAt = 0;
   private readonly counters: FsStoreStats = {
     batches: 0,
     calls: 0,
@@ -457,6 +479,9 @@ export class FsStore implements Store {
     fileUnlinks: 0,
     fileRenames: 0,
     dirSyncs: 0,
+    sparesUsed: 0,
+    sparesRecycled: 0,
+    sparesReady: 0,
   };
 
   constructor(opts: FsStoreOptions) {
@@ -469,11 +494,18 @@ export class FsStore implements Store {
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);
+    const target = Math.max(0, opts.spareFiles ?? 1024);
+    this.spares = new SpareFiles(`${this.sm.path}/${SPARE_DIR}`, {
+      target,
+      max: target === 0 ? 0 : Math.max(2 * target, 256),
+      mode: HOST_FILE_MODE,
+      owner: () => this.owner,
+    });
   }
 
   /** A copy of the work counters. */
   stats(): FsStoreStats {
-    return { ...this.counters };
+    return { ...this.counters, sparesReady: this.spares.size };
   }
 
   // ---- opening and reading ----
@@ -525,6 +557,31 @@ export class FsStore implements Store {
     await this.readDir(this.bak);
     await this.readState();
     this.loaded = true;
+    this.fillSpares();
+  }
+
+  /**
+   * Tops up the spare files once the store has been quiet for a moment (SPARE_FILL_DELAY_MS): a
+   * fill never competes with a storm of calls for the disk, and stops when a call arrives.
+   */
+  private fillSpares(): void {
+    if (this.readOnly || this.closed || this.fillTimer) return;
+    this.fillTimer = setTimeout(() => {
+      this.fillTimer = null;
+      if (this.closed) return;
+      if (this.running || Date.now() - this.lastCallAt < SPARE_FILL_DELAY_MS) {
+        this.fillSpares();
+        return;
+      }
+      void this.spares.fill(
+        () =>
+          this.running ||
+          this.queue.length > 0 ||
+          this.closed ||
+          Date.now() - this.lastCallAt < SPARE_FILL_DELAY_MS,
+      );
+    }, SPARE_FILL_DELAY_MS);
+    this.fillTimer.unref();
   }
 
   private openError(message: string, cause?: unknown): StoreError {
@@ -606,6 +663,8 @@ export class FsStore implements Store {
       throw this.openError('cannot open for syncing', err);
     }
     await this.removeOwnTemps(this.dir);
+    if (!(await this.spares.open()) && this.spares.enabled)
+      this.log.debug(`no spare files: ${this.spares.dir} is not a usable directory`);
   }
 
   /** Deletes temp files a killed writer of ours left (never read as hosts anyway). */
@@ -653,6 +712,7 @@ export class FsStore implements Store {
       const skip = (why: string): void => this.log.warn(`ignoring ${d.label}/${show(name)}: ${why}`);
       switch (kind) {
         case ENTRY.hidden:
+          if (name === SPARE_DIR && d === this.sm) continue;
           if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && !this.readOnly) temps.push(name);
           else skip('hidden or temp file');
           continue;
@@ -728,6 +788,7 @@ export class FsStore implements Store {
     if (this.closed) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store is closed'));
     if (!this.loaded) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store used before load()'));
     if (this.readOnly) return Promise.reject(new StoreError('ERR_STORE_STATE', 'store was opened read-only'));
+    this.lastCallAt = Date.now();
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ apply, resolve, reject, deps: new Set() });
       if (!this.running) {
@@ -739,17 +800,43 @@ export class FsStore implements Store {
   }
 
   private async drain(): Promise<void> {
+    let inFlight = 0;
     while (this.queue.length > 0) {
       if (this.queue[0]!.apply === null) {
         await this.runMove(this.queue.shift()!);
         continue;
       }
+      if (inFlight > this.queue.length) await this.gather(inFlight);
       let n = 0;
       while (n < this.queue.length && n < this.maxBatch && this.queue[n]!.apply !== null) n++;
-      await this.runBatch(this.queue.splice(0, n));
+      const batch = this.queue.splice(0, n);
+      await this.runBatch(batch);
+      // Callers answered now and callers that queued meanwhile: under steady load, all come back.
+      inFlight = batch.length + this.queue.length;
     }
     this.running = false;
     for (const w of this.idleWaiters.splice(0)) w();
+    this.fillSpares();
+  }
+
+  /**
+   * Group commit's delay: the callers of the batch just answered usually call again within a few
+   * hundred microseconds (a lock manager with a window of calls, a storm of clients), and without a
+   * wait they would form a second, half-full batch behind the one that queued meanwhile. Waits, a
+   * turn of the event loop at a time, until `expect` calls are queued, or GATHER_MAX_MS passed, or
+   * a turn brought none. A lone caller never waits: the store is idle after its batch.
+   */
+  private async gather(expect: number): Promise<void> {
+    const until = performance.now() + GATHER_MAX_MS;
+    let seen = this.queue.length;
+    let quietTurns = 0;
+    while (this.queue.length < expect && performance.now() < until && !this.closed) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.queue.length > seen) {
+        seen = this.queue.length;
+        quietTurns = 0;
+      } else if (++quietTurns > GATHER_QUIET_TURNS) return;
+    }
   }
 
   private idle(): Promise<void> {
@@ -864,7 +951,10 @@ export class FsStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.fillTimer) clearTimeout(this.fillTimer);
+    this.fillTimer = null;
     await this.idle();
+    await this.spares.settled();
     await this.closeHandles();
   }
 
@@ -898,8 +988,8 @@ export class FsStore implements Store {
       }
       await pool(tasks, this.concurrency, async (t) => {
         try {
-          if (t.data) await this.writeAtomic(t.dir.prefix, t.file, t.data);
-          else await this.unlink(t.dir.pathOf(t.file));
+          if (t.data) await this.writeHostFile(t.dir, t.file, t.data);
+          else await this.removeHostFile(t.dir, t.file);
         } catch (err) {
           t.error = err;
         }
@@ -979,7 +1069,7 @@ export class FsStore implements Store {
     try {
       await pool([...renames, ...merges], this.concurrency, async (t) => {
         try {
-          if (t.data) await this.writeAtomic(this.bak.prefix, t.file, t.data);
+          if (t.data) await this.writeHostFile(this.bak, t.file, t.data);
           else {
             await fsp.rename(this.sm.pathOf(t.file), this.bak.pathOf(t.file));
             this.counters.fileRenames++;
@@ -1006,7 +1096,7 @@ export class FsStore implements Store {
       const unlinks = bakDurable ? merges.filter((t) => t.error === undefined) : [];
       await pool(unlinks, this.concurrency, async (t) => {
         try {
-          await this.unlink(this.sm.pathOf(t.file));
+          await this.removeHostFile(this.sm, t.file);
           this.sm.setContent(t.file, null);
         } catch (err) {
           t.error = err;
@@ -1052,6 +1142,59 @@ export class FsStore implements Store {
     }
   }
 
+  /**
+   * A host file's new content, written into a spare file when one is ready (else a new temp file),
+   * data-synced and renamed over the host's name. The caller syncs the directory.
+   */
+  private async writeHostFile(d: HostDir, file: string, data: Buffer): Promise<void> {
+    const target = d.pathOf(file);
+    for (let spare = this.spares.take(); spare !== undefined; spare = this.spares.take()) {
+      const fh = await this.spares.openSpare(spare);
+      if (fh === 'unusable') continue; // gone or not a plain file: forgotten, try the next
+      if (fh === 'failed') break; // the file system refused: a temp file will say why
+      let renamed = false;
+      try {
+        await writeAll(fh, data);
+        await fh.datasync();
+        await fh.close();
+        await fsp.rename(this.spares.pathOf(spare), target);
+        renamed = true;
+        this.spares.forget(spare);
+        this.counters.fileWrites++;
+        this.counters.sparesUsed++;
+        return;
+      } finally {
+        if (!renamed) {
+          await fh.truncate(0).catch(() => {}); // give back what a short write took (ENOSPC)
+          await fh.close().catch(() => {});
+          this.spares.giveBack(spare);
+        }
+      }
+    }
+    await this.writeAtomic(d.prefix, file, data);
+  }
+
+  /** Removes a host file: kept as a spare when there is room (a rename), else unlinked. The caller syncs the directory. */
+  private async removeHostFile(d: HostDir, file: string): Promise<void> {
+    const spare = this.spares.recycleName();
+    if (spare !== undefined) {
+      try {
+        await fsp.rename(d.pathOf(file), this.spares.pathOf(spare));
+        // Emptied at once, so that removing hosts frees disk space as unlinking them would.
+        await fsp.truncate(this.spares.pathOf(spare), 0).catch(() => {});
+        this.spares.recycled(spare, true);
+        this.counters.fileUnlinks++;
+        this.counters.sparesRecycled++;
+        return;
+      } catch {
+        // Gone already, EXDEV (sm.bak/ on another file system), the spares' directory removed:
+        // unlink instead (which takes a missing file as removed).
+        this.spares.recycled(spare, false);
+      }
+    }
+    await this.unlink(d.pathOf(file));
+  }
+
   /** Temp file beside the target, data-synced, renamed over it. The caller syncs the directory. */
   private async writeAtomic(
     prefix: Buffer,
@@ -1066,8 +1209,7 @@ export class FsStore implements Store {
     let fh: FileHandle | null = null;
     try {
       fh = await fsp.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
-      let off = 0;
-      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+      await writeAll(fh, data);
       if (this.owner) await fh.chown(this.owner.uid, this.owner.gid);
       await fh.datasync();
       await fh.close();
@@ -1126,59 +1268,8 @@ export class FsStore implements Store {
   }
 }
 
-/**
- * Reads a directory with `req.parts` worker threads, handing each chunk to onChunk as it comes.
- * Resolves the directory's own error (e.g. ENOENT) if it could not be read, else undefined.
- */
-function readHostDirInWorkers(
-  req: ReadRequest,
-  onChunk: (chunk: ReadChunk) => void,
-): Promise<ReadChunk['fatal'] | undefined> {
-  return new Promise((resolve, reject) => {
-    const url = new URL('./read-worker.js', import.meta.url);
-    const workers: Worker[] = [];
-    let running = req.parts;
-    let failed = false;
-    const stop = (): void => {
-      for (const w of workers) void w.terminate();
-    };
-    for (let part = 0; part < req.parts; part++) {
-      const w = new Worker(url, { workerData: { nsmdReadHostDir: { ...req, part } } });
-      workers.push(w);
-      let done = false;
-      w.on('message', (chunk: ReadChunk) => {
-        if (failed) return;
-        if (chunk.fatal) {
-          failed = true;
-          stop();
-          resolve(chunk.fatal);
-          return;
-        }
-        try {
-          onChunk(chunk);
-        } catch (err) {
-          failed = true;
-          stop();
-          reject(err);
-          return;
-        }
-        if (!chunk.last) return;
-        done = true;
-        void w.terminate();
-        if (--running === 0) resolve(undefined);
-      });
-      w.once('error', (err) => {
-        if (failed) return;
-        failed = true;
-        stop();
-        reject(err);
-      });
-      w.once('exit', (code) => {
-        if (done || failed) return;
-        failed = true;
-        stop();
-        reject(new Error(`directory reader exited with code ${code} before answering`));
-      });
-    }
-  });
+/** Writes all of data at the file's position. */
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
 }

@@ -1,8 +1,14 @@
 // Reads the entries of one host directory on a worker thread. Plain blocking reads here are 2-5
 // times faster than one libuv request per open/read/close on a small machine, and they keep the
-// main thread's event loop free. Results go back in chunks (one transferred buffer each), so the
-// main thread parses while the worker reads; several workers can share a directory (`part`).
-import { constants as C, closeSync, type Dirent, openSync, readdirSync, readSync } from 'node:fs';
+// main thread's event loop free. Results go back in chunks, so the main thread parses while the
+// worker reads; several workers can share a directory (`part`).
+//
+// The worker allocates nothing that grows with the directory: it lists it through a small buffer
+// (opendir, not readdir's whole list) and reads each file straight into one of two shared buffers
+// the main thread made (double buffering: it fills one while the main thread indexes the other).
+// Memory the worker's thread had malloc'd would stay in that thread's malloc arena after it exits
+// (15-20 MB for 100,000 hosts, kept by the process for good); see docs/STATE.md "Loading".
+import { constants as C, closeSync, type Dir, opendirSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /** What a reader is given. */
@@ -13,7 +19,7 @@ export interface ReadRequest {
   /** This reader takes the entries whose index modulo `parts` is `part`. */
   part: number;
   parts: number;
-  /** Entries per chunk sent. */
+  /** Most entries per chunk sent. */
   chunk: number;
 }
 
@@ -43,104 +49,150 @@ export interface ReadChunk {
   fatal?: { message: string; code?: string };
 }
 
-/** Reads the directory, handing each chunk to `emit` (runs on the worker thread). */
-export function readHostDir(req: ReadRequest, emit: (chunk: ReadChunk) => void): void {
-  // Names as latin1 strings, one char per byte (any byte may be in a file name): 100 000 of them
-  // cost a fraction of what as many Buffers would, which the process would keep afterwards.
-  let list: Dirent[];
+/** Chunk buffers one reader shares with the main thread: made by the main thread, reused. */
+export interface ReadBuffers {
+  data: SharedArrayBuffer[];
+  entries: SharedArrayBuffer[];
+  /** Per buffer: FREE (the reader may fill it) or FULL (sent, the main thread has it). */
+  state: SharedArrayBuffer;
+}
+
+export const FREE = 0;
+export const FULL = 1;
+/** Chunk buffers per reader. */
+const BUFFERS = 2;
+/** A chunk is sent once its data passes this many bytes (or it has `chunk` entries). */
+const CHUNK_BYTES = 64 << 10;
+/** Room for a name: NAME_MAX is 255 bytes, one latin1 char each. */
+const NAME_ROOM = 4096;
+
+/** The shared buffers of one reader (touched pages only cost memory; all go once the load ends). */
+export function makeReadBuffers(req: ReadRequest): ReadBuffers {
+  const data: SharedArrayBuffer[] = [];
+  const entries: SharedArrayBuffer[] = [];
+  for (let i = 0; i < BUFFERS; i++) {
+    // Past CHUNK_BYTES there is room for one more entry: its name and the largest file plus 1.
+    data.push(new SharedArrayBuffer(CHUNK_BYTES + NAME_ROOM + req.maxFile + 1));
+    entries.push(new SharedArrayBuffer(req.chunk * 5 * 4));
+  }
+  return { data, entries, state: new SharedArrayBuffer(BUFFERS * 4) };
+}
+
+/** A chunk as the reader posts it: which buffer, and what is in it. */
+export interface ReadMessage {
+  buffer: number;
+  count: number;
+  errors: string[];
+  last: boolean;
+  fatal?: { message: string; code?: string };
+}
+
+/** Reads the directory into `bufs`, posting each chunk with `post` (runs on the worker thread). */
+export function readHostDir(req: ReadRequest, bufs: ReadBuffers, post: (msg: ReadMessage) => void): void {
+  let dir: Dir;
   try {
-    list = readdirSync(req.dir, { encoding: 'latin1', withFileTypes: true });
+    // Names as latin1 strings, one char per byte: any byte may be in a file name.
+    dir = opendirSync(req.dir, { encoding: 'latin1', bufferSize: 128 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const fatal = { message: e.message, ...(e.code ? { code: e.code } : {}) };
-    emit({ data: new Uint8Array(0), entries: new Int32Array(0), count: 0, errors: [], last: true, fatal });
+    post({ buffer: -1, count: 0, errors: [], last: true, fatal });
     return;
   }
+  const state = new Int32Array(bufs.state);
   const prefix = Buffer.from(`${req.dir}/`);
-  const path = Buffer.allocUnsafeSlow(prefix.length + 256);
+  const path = Buffer.allocUnsafeSlow(prefix.length + NAME_ROOM);
   prefix.copy(path);
-  const slot = Buffer.allocUnsafeSlow(req.maxFile + 1);
-  const CHUNK_BYTES = 256 << 10;
-  let data = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  let current = 0;
+  let data = Buffer.from(bufs.data[0]!);
+  let entries = new Int32Array(bufs.entries[0]!);
   let used = 0;
-  let entries = new Int32Array(req.chunk * 5);
   let count = 0;
   let errors: string[] = [];
-  const ensure = (n: number): void => {
-    if (used + n <= data.length) return;
-    let size = Math.max(data.length * 2, CHUNK_BYTES);
-    while (size < used + n) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    data.copy(next, 0, 0, used);
-    data = next;
-  };
   const flush = (last: boolean): void => {
-    emit({ data: data.subarray(0, used), entries: entries.subarray(0, count * 5), count, errors, last });
-    // The sent buffers are detached now (length 0): start new ones.
-    data = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-    entries = new Int32Array(req.chunk * 5);
+    Atomics.store(state, current, FULL);
+    post({ buffer: current, count, errors, last });
+    if (last) return;
+    current = (current + 1) % BUFFERS;
+    // Wait until the main thread has indexed what this buffer held last.
+    while (Atomics.load(state, current) === FULL) Atomics.wait(state, current, FULL);
+    data = Buffer.from(bufs.data[current]!);
+    entries = new Int32Array(bufs.entries[current]!);
     used = 0;
     count = 0;
     errors = [];
   };
-  for (let i = req.part; i < list.length; i += req.parts) {
-    const e = list[i]!;
-    list[i] = null as unknown as Dirent; // let it go as we walk
-    const name = e.name;
-    ensure(name.length);
-    const nameStart = used;
-    data.write(name, used, 'latin1');
-    used += name.length;
-    let kind: number = ENTRY.file;
-    let cStart = used;
-    let cEnd = used;
-    if (name.charCodeAt(0) === 0x2e) kind = ENTRY.hidden;
-    else if (e.isSymbolicLink()) kind = ENTRY.symlink;
-    else if (e.isDirectory()) kind = ENTRY.directory;
-    else if (!e.isFile()) kind = ENTRY.other;
-    else {
-      let fd = -1;
-      try {
-        // No symlink followed, no FIFO waited on, even if the entry changed since readdir.
-        path.write(name, prefix.length, 'latin1');
-        fd = openSync(
-          path.subarray(0, prefix.length + name.length),
-          C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK,
-        );
-        // One read: a short read of a regular file is its end; a full slot is a file too large.
-        const n = readSync(fd, slot, 0, slot.length, null);
-        if (n > req.maxFile) kind = ENTRY.tooLarge;
-        else {
-          ensure(n);
-          slot.copy(data, used, 0, n);
-          cStart = used;
-          used += n;
-          cEnd = used;
+  let index = -1;
+  try {
+    for (let e = dir.readSync(); e !== null; e = dir.readSync()) {
+      if (++index % req.parts !== req.part) continue;
+      const name = e.name;
+      if (used > CHUNK_BYTES) flush(false);
+      // (A name never passes NAME_ROOM; if one did, write and read would stop at the buffer's end.)
+      const nameStart = used;
+      used += data.write(name, used, 'latin1');
+      const nameEnd = used;
+      let kind: number = ENTRY.file;
+      let cStart = used;
+      let cEnd = used;
+      if (name.charCodeAt(0) === 0x2e) kind = ENTRY.hidden;
+      else if (e.isSymbolicLink()) kind = ENTRY.symlink;
+      else if (e.isDirectory()) kind = ENTRY.directory;
+      else if (!e.isFile()) kind = ENTRY.other;
+      else {
+        let fd = -1;
+        try {
+          // No symlink followed, no FIFO waited on, even if the entry changed since it was listed.
+          path.write(name, prefix.length, 'latin1');
+          fd = openSync(
+            path.subarray(0, prefix.length + name.length),
+            C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK,
+          );
+          // One read, straight into the chunk: a short read of a regular file is its end; filling
+          // maxFile + 1 bytes means a file too large.
+          const n = readSync(fd, data, used, req.maxFile + 1, null);
+          if (n > req.maxFile) kind = ENTRY.tooLarge;
+          else {
+            cStart = used;
+            used += n;
+            cEnd = used;
+          }
+        } catch (err) {
+          kind = ENTRY.error;
+          errors.push((err as Error).message);
+        } finally {
+          if (fd >= 0) closeSync(fd);
         }
-      } catch (err) {
-        kind = ENTRY.error;
-        errors.push((err as Error).message);
-      } finally {
-        if (fd >= 0) closeSync(fd);
       }
+      const at = count * 5;
+      entries[at] = kind;
+      entries[at + 1] = nameStart;
+      entries[at + 2] = nameEnd;
+      entries[at + 3] = cStart;
+      entries[at + 4] = cEnd;
+      if (++count === req.chunk) flush(false);
     }
-    const at = count * 5;
-    entries[at] = kind;
-    entries[at + 1] = nameStart;
-    entries[at + 2] = nameStart + name.length;
-    entries[at + 3] = cStart;
-    entries[at + 4] = cEnd;
-    if (++count === req.chunk) flush(false);
+  } catch (err) {
+    // The listing itself failed part way (e.g. EIO): the directory could not be read.
+    const e = err as NodeJS.ErrnoException;
+    const fatal = { message: e.message, ...(e.code ? { code: e.code } : {}) };
+    post({ buffer: -1, count: 0, errors: [], last: true, fatal });
+    return;
+  } finally {
+    try {
+      dir.closeSync();
+    } catch {
+      // already closed, or nothing to do about it
+    }
   }
   flush(true);
 }
 
-if (parentPort && (workerData as { nsmdReadHostDir?: ReadRequest } | null)?.nsmdReadHostDir) {
+const job = (workerData as { nsmdReadHostDir?: { req: ReadRequest; bufs: ReadBuffers } } | null)
+  ?.nsmdReadHostDir;
+if (parentPort && job) {
   const port = parentPort;
-  readHostDir((workerData as { nsmdReadHostDir: ReadRequest }).nsmdReadHostDir, (chunk) => {
-    // data and entries view buffers of their own (never the small-Buffer pool): moved, not copied.
-    port.postMessage(chunk, [chunk.data.buffer as ArrayBuffer, chunk.entries.buffer as ArrayBuffer]);
-  });
+  readHostDir(job.req, job.bufs, (msg) => port.postMessage(msg));
   // Stay until terminated: exiting now could let 'exit' overtake the last message.
   port.on('message', () => {});
 }

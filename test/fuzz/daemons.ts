@@ -3,13 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NLM4_VERS_DEF, PMAPVERS_DEF, SM_VERS_DEF } from '../../src/proto/index.js';
+import { nsmdArgv } from '../harness/netns.js';
 import type { FuzzTarget } from './fuzzer.js';
 import { probe } from './fuzzer.js';
 import { type FuzzProgram, seedsFor } from './seeds.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** A free TCP port on loopback that is (very likely) free for UDP too. */
 export async function freePort(): Promise<number> {
@@ -57,7 +55,7 @@ export async function startDaemons(
   const children: ChildProcess[] = [];
   let errText = '';
   const run = (args: string[]) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nsmdArgv(args), { stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout!, child.stderr!]) {
       stream.setEncoding('utf8');
       stream.on('data', (d: string) => {

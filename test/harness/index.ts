@@ -28,10 +28,13 @@ export {
   type NetworkOptions,
   NSMD_MAIN,
   namespaceExists,
+  nsmdArgv,
+  nsmdNodeFlags,
   REPO_ROOT,
   type SpawnOptions,
 } from './netns.js';
 export {
+  hostFiles,
   makeStateDir,
   rpcinfo,
   runSmNotify,

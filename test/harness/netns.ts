@@ -31,6 +31,27 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 /** The built nsmd CLI. */
 export const NSMD_MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
+let nodeFlags: string[] | null = null;
+
+/**
+ * The node flags in the built CLI's shebang (`#!/usr/bin/env -S node FLAGS`, from src/cli/main.ts),
+ * read from the file itself: tests and benchmarks run the daemon as the installed `nsmd` does.
+ */
+export function nsmdNodeFlags(): string[] {
+  if (nodeFlags === null) {
+    const first = readFileSync(NSMD_MAIN, 'latin1').split('\n', 1)[0]!;
+    const m = /^#!\S*\benv\s+(?:-S\s+)?node\b(.*)$/.exec(first);
+    if (!m) throw new HarnessError('ERR_HARNESS_SETUP', `${NSMD_MAIN}: no node shebang: ${first}`);
+    nodeFlags = m[1]!.split(/\s+/).filter((f) => f.length > 0);
+  }
+  return nodeFlags;
+}
+
+/** node's arguments to run `nsmd ARGS` (the built CLI with its shebang's flags). */
+export function nsmdArgv(args: readonly string[]): string[] {
+  return [...nsmdNodeFlags(), NSMD_MAIN, ...args];
+}
+
 /** One host of a test network. */
 export interface HostSpec {
   /** Short host name: lowercase letters, digits and '-'. */
@@ -186,9 +207,9 @@ export class Host {
     });
   }
 
-  /** Starts `node dist/src/cli/main.js ARGS` (the built nsmd CLI) in this host. */
+  /** Starts `nsmd ARGS` (the built CLI, run as its shebang runs it) in this host. */
   spawnNsmd(args: readonly string[], opts: SpawnOptions = {}): TrackedProcess {
-    return this.spawn(process.execPath, [NSMD_MAIN, ...args], {
+    return this.spawn(process.execPath, nsmdArgv(args), {
       label: `${this.name}: nsmd ${args[0] ?? ''}`,
       ...opts,
     });
@@ -196,7 +217,7 @@ export class Host {
 
   /** Runs `nsmd ARGS` in this host to completion. */
   execNsmd(args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.exec(process.execPath, [NSMD_MAIN, ...args], opts);
+    return this.exec(process.execPath, nsmdArgv(args), opts);
   }
 
   /** Starts a node script (a built .js file of ours, or any file) in this host. */

@@ -1,8 +1,19 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host, SpawnOptions } from './netns.js';
 import { type ExecResult, HarnessError, type TrackedProcess } from './process.js';
 import { lookupUser } from './users.js';
+
+/**
+ * The host files of a state directory's sm/ (or another list directory), sorted: every name that a
+ * reader (nsmd, rpc.statd) takes for a host, i.e. all but names starting with '.' (temp files,
+ * nsmd's spare files' directory).
+ */
+export function hostFiles(dir: string, list = 'sm'): string[] {
+  return readdirSync(join(dir, list))
+    .filter((n) => !n.startsWith('.'))
+    .sort();
+}
 
 /**
  * Makes an nfs-utils state directory (DIR/sm, DIR/sm.bak) owned by `owner` (default `statd`, the

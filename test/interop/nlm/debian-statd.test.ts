@@ -2,12 +2,12 @@
 // client: it accepts the lock manager's SM_MON (my_prog 100021, my_proc 16) and its reboot
 // callbacks (from 127.0.0.1, a privileged port) reach nsmd's lock manager and client.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   createNetwork,
   type Host,
+  hostFiles,
   interopSkip,
   type Network,
   runSmNotify,
@@ -54,7 +54,7 @@ describe('lock recovery with Debian rpc.statd', { skip }, () => {
     const holderB = startHolder(b, 'server', 'shared.db', ['--range', '5-5', '--wait']);
     await waitEvent(holderB, 'blocked');
     // The server's statd recorded both clients for the lock manager; B's statd recorded the server.
-    const monitored = (dir: string) => readdirSync(join(dir, 'sm')).sort();
+    const monitored = (dir: string) => hostFiles(dir);
     // (rpc.statd names its records by the canonical name the mon_name resolves to.)
     assert.deepEqual(monitored(stateDir), [a.fqdn, b.fqdn], 'server statd monitors both clients');
     assert.deepEqual(monitored(join(b.dir, 'statd')), [server.fqdn], 'client B statd monitors the server');

@@ -2,15 +2,14 @@
 // with its reason, and changes nothing.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { readdir } from 'node:fs/promises';
 import net from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SM_VERS_DEF } from '../../../src/proto/index.js';
 import { createClient, decodeReplyHeader, encodeCallHeader } from '../../../src/rpc/index.js';
 import { XdrWriter } from '../../../src/xdr/index.js';
 import { type LiveDaemons, startDaemons } from '../../fuzz/daemons.js';
 import { probe } from '../../fuzz/fuzzer.js';
+import { hostFiles } from '../../harness/index.js';
 
 const PRIV = new Uint8Array(16).fill(3);
 
@@ -105,7 +104,7 @@ describe('hostile input from a local caller', () => {
       assert.equal((header as { acceptStat: number }).acceptStat, 0, `${JSON.stringify(name)} is answered`);
       assert.equal(reply.readUInt32BE(bodyOffset), 1, `${JSON.stringify(name)} gets stat_fail`);
     }
-    assert.deepEqual(await readdir(join(d.stateDir, 'sm')), []);
+    assert.deepEqual(hostFiles(d.stateDir), []);
     const lines = refusals(d.stderr(), 'bad-mon-name');
     assert.equal(lines.length, 1, 'logged once, repeats counted');
   });
@@ -119,7 +118,7 @@ describe('hostile input from a local caller', () => {
       const { bodyOffset } = decodeReplyHeader(reply);
       assert.equal(reply.readUInt32BE(bodyOffset), 1, `my_name ${JSON.stringify(name)} gets stat_fail`);
     }
-    assert.deepEqual(await readdir(join(d.stateDir, 'sm')), []);
+    assert.deepEqual(hostFiles(d.stateDir), []);
     assert.equal(refusals(d.stderr(), 'bad-my-name').length, 1);
   });
 

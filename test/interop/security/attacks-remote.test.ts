@@ -2,12 +2,13 @@
 // once with its reason, and changes nothing. Three test hosts: the server (nsmd rpcbind, nsmd
 // serve, a lockd stand-in that records callbacks), a legitimate peer it monitors, an attacker.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   createNetwork,
   type Host,
+  hostFiles,
   interopSkip,
   type Network,
   REPO_ROOT,
@@ -107,7 +108,7 @@ describe('attacks from another host', { skip: interopSkip() }, () => {
     await net?.close();
   });
 
-  const monitored = async () => (await readdir(join(stateDir, 'sm'))).sort();
+  const monitored = async () => hostFiles(stateDir);
 
   test('SM_MON, SM_UNMON and SM_UNMON_ALL from a non-loopback host are refused and change nothing', async () => {
     const server4 = server.ipv4;

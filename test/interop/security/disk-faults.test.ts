@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { SM_VERS_DEF } from '../../../src/proto/index.js';
 import { createClient } from '../../../src/rpc/index.js';
 import { type LiveDaemons, startDaemons } from '../../fuzz/daemons.js';
-import { NSMD_MAIN } from '../../harness/index.js';
+import { hostFiles, nsmdArgv } from '../../harness/index.js';
 
 const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs' : false;
@@ -63,14 +63,14 @@ describe('state directory faults', { skip }, () => {
       await fill(fillDir);
       const refused = await sm.SM_MON({ mon_id: { mon_name: 'while-full', my_id: MY_ID }, priv: PRIV });
       assert.equal(refused.res_stat, 1, 'SM_MON that cannot be made durable is answered stat_fail');
-      assert.deepEqual(await readdir(join(stateDir, 'sm')), ['before-full']);
+      assert.deepEqual(hostFiles(stateDir), ['before-full']);
       // The refused host is not monitored: SM_UNMON of it changes nothing, SM_STAT still answers.
       const stat = await sm.SM_STAT({ mon_name: 'anything' });
       assert.equal(stat.state % 2, 1);
       await rm(fillDir, { recursive: true, force: true });
       const again = await sm.SM_MON({ mon_id: { mon_name: 'after-full', my_id: MY_ID }, priv: PRIV });
       assert.equal(again.res_stat, 0);
-      assert.deepEqual((await readdir(join(stateDir, 'sm'))).sort(), ['after-full', 'before-full']);
+      assert.deepEqual(hostFiles(stateDir), ['after-full', 'before-full']);
     } finally {
       c.close();
     }
@@ -81,7 +81,7 @@ describe('state directory faults', { skip }, () => {
     await writeFile(notDir, 'x');
     const r = await run(
       process.execPath,
-      [NSMD_MAIN, 'serve', '--port', '0', '--rpcbind', 'none', '--state-dir', notDir, '--user', 'root'],
+      nsmdArgv(['serve', '--port', '0', '--rpcbind', 'none', '--state-dir', notDir, '--user', 'root']),
       { timeout: 15_000 },
     ).then(
       () => ({ code: 0, stderr: '' }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { loadCorpus } from '../../fuzz/corpus.js';
 import { type LiveDaemons, startDaemons } from '../../fuzz/daemons.js';
 import { probe, replay, runFuzz } from '../../fuzz/fuzzer.js';
 import { checkStateDir } from '../../fuzz/state-check.js';
+import { hostFiles } from '../../harness/index.js';
 
 const haveLockd = existsSync(fileURLToPath(new URL('../../../src/cli/commands/lockd.js', import.meta.url)));
 
@@ -32,7 +33,7 @@ describe('live daemons under fuzz', () => {
     assert.deepEqual(state.problems, []);
     // Every nsm input in the corpus is invalid but one: a format-string payload is a legal name,
     // kept byte for byte as data and never used as a format.
-    assert.deepEqual(await readdir(join(d.stateDir, 'sm')), ['%n%n%n%s%s%x']);
+    assert.deepEqual(hostFiles(d.stateDir), ['%n%n%n%s%s%x']);
     const line = await readFile(join(d.stateDir, 'sm', '%n%n%n%s%s%x'), 'utf8');
     assert.match(line, / %n%n%n%s%s%x 127\.0\.0\.1\n$/);
   });
