@@ -431,14 +431,22 @@ async function runOne(o: LoadOptions): Promise<{ result: LoadResult; hist: Histo
   return { result, hist };
 }
 
+/** The generator's socket on the native UDP addon, and where its calls go. */
+interface NativeGenerator {
+  transport: UdpTransport;
+  /** The target, an IP literal. */
+  address: string;
+  port: number;
+  /** Set by runOne: takes a reply, returns the next call to send back to the target, or null. */
+  onReply: (msg: Uint8Array) => Uint8Array | null;
+}
+
 /**
  * The generator's socket on the native UDP addon, or null for node:dgram: when the addon is not
  * built ('auto'), or when asked for. Bound to the target's family on an ephemeral port (dual-stack
  * '::' for IPv6); only datagrams from the target's port are taken as replies.
  */
-async function bindNativeGenerator(
-  o: LoadOptions,
-): Promise<{ transport: UdpTransport; address: string; port: number; onReply: (msg: Uint8Array) => Uint8Array | null } | null> {
+async function bindNativeGenerator(o: LoadOptions): Promise<NativeGenerator | null> {
   const choice = o.generator ?? 'auto';
   if (choice === 'dgram') return null;
   if (!nativeUdpStatus().available) {
@@ -449,11 +457,11 @@ async function bindNativeGenerator(
   const address = net.isIP(o.host) !== 0 ? o.host : (await lookup(o.host)).address;
   const v6 = net.isIP(address) === 6;
   const target = o.port;
-  const state = {
+  const state: NativeGenerator = {
     transport: undefined as unknown as UdpTransport,
     address,
     port: target,
-    onReply: (_msg: Uint8Array): Uint8Array | null => null,
+    onReply: () => null,
   };
   state.transport = await bindNativeUdp({
     type: v6 ? 'udp6' : 'udp4',
