@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
+import { nativeUdpStatus } from '../rpc/udp-native.js';
 import { registerService, type ServiceRegistration } from '../rpcbind/register.js';
 import { FsStore, MONITOR_DIR, NOTIFY_DIR } from '../store/fs.js';
 import type { StoreLogger } from '../store/logger.js';
@@ -279,6 +280,9 @@ export class NsmDaemon {
       {
         port,
         tcpPort,
+        // 'native' (batched recvmmsg/sendmmsg) or 'dgram', with the reason the addon is not used.
+        udp: server.udpListeners()[0]?.transport,
+        ...(nativeUdpStatus().available ? {} : { udpNative: nativeUdpStatus().reason }),
         rpcbind: registration.mode,
         state: state.current,
         rebooted: up.rebooted,

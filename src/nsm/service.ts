@@ -124,14 +124,15 @@ export class NsmService {
     return { res_stat: ok ? res.stat_succ : res.stat_fail, state: this.d.state.current } as const;
   }
 
-  private async stat(monName: string, caller: Caller) {
+  private stat(monName: string, caller: Caller) {
     if (!this.admit(caller)) return NO_REPLY;
     if (checkName(monName) !== null) return this.result(false);
-    // "Can this host be monitored?": yes for an address, or for a name that resolves now.
-    if (canonicalAddress(monName) !== null) return this.result(true);
+    // "Can this host be monitored?": yes for an address, or for a name that resolves now. Answered
+    // synchronously when nothing needs looking up, so the reply leaves with its batch (RPC server).
+    const known = this.d.resolver.cached(monName);
     // Remote callers get what is cached: they may not keep the resolver busy with names of their choice.
-    const addrs = caller.loopback ? await this.d.resolver.resolve(monName) : this.d.resolver.cached(monName);
-    return this.result((addrs?.length ?? 0) > 0);
+    if (known !== undefined || !caller.loopback) return this.result((known?.length ?? 0) > 0);
+    return this.d.resolver.resolve(monName).then((addrs) => this.result(addrs.length > 0));
   }
 
   private async monitor(rec: MonitorRecord, caller: Caller) {
