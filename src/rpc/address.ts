@@ -32,3 +32,15 @@ export function isLoopback(address: string): boolean {
 export function isPrivilegedPort(port: number): boolean {
   return port > 0 && port < 1024;
 }
+
+/**
+ * A `lookup` for node:dgram sockets that only ever send to IP literals: answers at once, without a
+ * trip through dns.lookup (and its nextTick) on every send.
+ */
+export function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family === 6 || address.includes(':') ? 6 : 4);
+}

@@ -6,7 +6,7 @@ import type { XdrCodec } from '../xdr/codec.js';
 import type { ArgsOf, ProgramDef, ResOf } from '../xdr/program.js';
 import { XdrReader } from '../xdr/reader.js';
 import { XdrWriter } from '../xdr/writer.js';
-import { normalizeAddress } from './address.js';
+import { literalLookup, normalizeAddress } from './address.js';
 import { AUTH_NONE, authSysCredential, type OpaqueAuth } from './auth.js';
 import { RpcError } from './errors.js';
 import { defaultLogger, type RpcLogger } from './logger.js';
@@ -639,14 +639,6 @@ async function resolveDestination(host: string, port: number): Promise<Destinati
     family = net.isIP(address);
   }
   return { address, port, family: family as 4 | 6 };
-}
-
-function literalLookup(
-  address: string,
-  family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, family === 6 || address.includes(':') ? 6 : 4);
 }
 
 /** Creates an RPC client for one server (UDP calls may go elsewhere with CallOptions.to). */

@@ -1,17 +1,6 @@
 import * as dgram from 'node:dgram';
+import { literalLookup } from './address.js';
 import type { UdpBindOptions, UdpReceive, UdpTransport } from './udp-transport.js';
-
-/**
- * The server only ever sends to the source address of a datagram, always an IP literal: answering
- * without a trip through dns.lookup (and its nextTick) saves time on every reply.
- */
-function literalLookup(
-  address: string,
-  family: unknown,
-  callback: (err: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, family === 6 || address.includes(':') ? 6 : 4);
-}
 
 /** UDP over node:dgram: one 'message' event and one send per datagram. */
 class DgramUdpTransport implements UdpTransport {
