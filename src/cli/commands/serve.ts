@@ -41,7 +41,11 @@ Options:
 
 Signals: SIGTERM and SIGINT stop it cleanly (finish syncs, unregister from
 rpcbind, exit 0); SIGUSR1 sends the pending notifications again.
-See docs/NSM.md.
+
+Environment: NSMD_UDP=dgram answers UDP through node:dgram instead of the
+native batched addon (native|auto; the 'serving' log line says which is used).
+UV_THREADPOOL_SIZE (set before node starts) bounds the file syncs in flight.
+See docs/NSM.md, docs/RPC.md and docs/STATE.md.
 
 Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.
 `;
