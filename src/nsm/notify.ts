@@ -45,7 +45,8 @@ export async function runNotify(opts: RunNotifyOptions): Promise<RunNotifyResult
   const names = opts.names?.length ? opts.names : [hostname()];
   for (const n of names)
     if (checkName(n) !== null) throw new Error(`not a valid host name: ${JSON.stringify(n)}`);
-  const store = opts.store ?? new FsStore({ dir: opts.stateDir });
+  // Notifying only removes hosts: no spare files to make (docs/STATE.md).
+  const store = opts.store ?? new FsStore({ dir: opts.stateDir, spareFiles: 0 });
   try {
     const snap = await store.load();
     const bootId = await readBootId(opts.bootIdFile ?? process.env.NSMD_BOOT_ID_FILE ?? BOOT_ID_PATH);
