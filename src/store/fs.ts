@@ -472,7 +472,7 @@ export class FsStore implements Store {
   private fillTimer: NodeJS.Timeout | null = null;
   /** When the last mutating call came (Date.now()): spares are made only in quiet moments. */
   private lastCallAt = 0;
-  private readonly counters: FsStoreStats = {
+  private readonly counters: Omit<FsStoreStats, 'sparesReady'> = {
     batches: 0,
     calls: 0,
     fileWrites: 0,
@@ -481,7 +481,6 @@ export class FsStore implements Store {
     dirSyncs: 0,
     sparesUsed: 0,
     sparesRecycled: 0,
-    sparesReady: 0,
   };
 
   constructor(opts: FsStoreOptions) {
@@ -569,19 +568,20 @@ export class FsStore implements Store {
     this.fillTimer = setTimeout(() => {
       this.fillTimer = null;
       if (this.closed) return;
-      if (this.running || Date.now() - this.lastCallAt < SPARE_FILL_DELAY_MS) {
-        this.fillSpares();
-        return;
-      }
-      void this.spares.fill(
-        () =>
-          this.running ||
-          this.queue.length > 0 ||
-          this.closed ||
-          Date.now() - this.lastCallAt < SPARE_FILL_DELAY_MS,
-      );
+      if (this.busy()) this.fillSpares();
+      else void this.spares.fill(() => this.busy());
     }, SPARE_FILL_DELAY_MS);
     this.fillTimer.unref();
+  }
+
+  /** Calls are being applied, waiting, or came less than SPARE_FILL_DELAY_MS ago (or the store closed). */
+  private busy(): boolean {
+    return (
+      this.closed ||
+      this.running ||
+      this.queue.length > 0 ||
+      Date.now() - this.lastCallAt < SPARE_FILL_DELAY_MS
+    );
   }
 
   private openError(message: string, cause?: unknown): StoreError {
