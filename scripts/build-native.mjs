@@ -1,21 +1,25 @@
 #!/usr/bin/env node
-// Builds the optional native UDP addon (native/udp, Node-API) into dist/native/nsmd_udp.node with
-// node-gyp against the headers of the running node, offline. Without a compiler (or on another OS)
-// it prints one line and succeeds: RpcServer then uses node:dgram. NSMD_NATIVE_REQUIRED=1 makes
-// that a failure (CI); NSMD_NATIVE_BUILD=0 skips the build.
+// Builds the optional Node-API addons of native/ (binding.gyp) into dist/native/ with node-gyp
+// against the headers of the running node, offline:
+//   nsmd_udp.node  batched UDP I/O for RpcServer (native/udp; else node:dgram)
+//   nsmd_fs.node   one group commit's file work in one worker for FsStore (native/fs; else node:fs)
+// Without a compiler (or on another OS) it prints one line and succeeds: both fall back to Node's
+// own APIs. NSMD_NATIVE_REQUIRED=1 makes that a failure (CI); NSMD_NATIVE_BUILD=0 skips the build.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const src = join(root, 'native', 'udp');
-const built = join(src, 'build', 'Release', 'nsmd_udp.node');
-const out = join(root, 'dist', 'native', 'nsmd_udp.node');
+const src = join(root, 'native');
+const addons = ['nsmd_udp', 'nsmd_fs'];
+const built = (name) => join(src, 'build', 'Release', `${name}.node`);
+const out = (name) => join(root, 'dist', 'native', `${name}.node`);
+const sourceFiles = ['binding.gyp', 'udp/udp.cc', 'fs/fs.cc'];
 const logFile = join(src, 'build', 'build.log');
 const required = process.env.NSMD_NATIVE_REQUIRED === '1';
 
 function skip(reason) {
-  const line = `native UDP addon not built: ${reason}; RpcServer uses node:dgram`;
+  const line = `native addons not built: ${reason}; RpcServer uses node:dgram, FsStore node:fs`;
   if (required) {
     console.error(`${line} (NSMD_NATIVE_REQUIRED=1)`);
     process.exit(1);
@@ -34,13 +38,13 @@ function onPath(cmd) {
 if (process.env.NSMD_NATIVE_BUILD === '0') skip('NSMD_NATIVE_BUILD=0');
 if (process.platform !== 'linux') skip(`recvmmsg/sendmmsg are Linux only (this is ${process.platform})`);
 
-const sources = ['udp.cc', 'binding.gyp'].map((f) => statSync(join(src, f)).mtimeMs);
-if (existsSync(out) && statSync(out).mtimeMs >= Math.max(...sources)) {
-  console.log('native UDP addon: up to date (dist/native/nsmd_udp.node)');
+const newestSource = Math.max(...sourceFiles.map((f) => statSync(join(src, f)).mtimeMs));
+if (addons.every((a) => existsSync(out(a)) && statSync(out(a)).mtimeMs >= newestSource)) {
+  console.log('native addons: up to date (dist/native)');
   process.exit(0);
 }
 // A copy from an older build must not outlive a failed one.
-rmSync(out, { force: true });
+for (const a of addons) rmSync(out(a), { force: true });
 
 // make's default C++ compiler is g++; a system with only c++ gets it through CXX.
 const cxx = process.env.CXX ?? (onPath('g++') ? 'g++' : onPath('c++') ? 'c++' : undefined);
@@ -73,11 +77,11 @@ const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], 
   env: { ...process.env, CXX: cxx, npm_config_nodedir: nodedir },
 });
 const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
-if (r.status !== 0 || !existsSync(built)) {
+if (r.status !== 0 || !addons.every((a) => existsSync(built(a)))) {
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, output);
   skip(`node-gyp failed (see ${logFile.slice(root.length + 1)})`);
 }
-mkdirSync(dirname(out), { recursive: true });
-copyFileSync(built, out);
-console.log('native UDP addon: built dist/native/nsmd_udp.node');
+mkdirSync(join(root, 'dist', 'native'), { recursive: true });
+for (const a of addons) copyFileSync(built(a), out(a));
+console.log(`native addons: built ${addons.map((a) => `dist/native/${a}.node`).join(', ')}`);

@@ -6,7 +6,7 @@ import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
 import { nativeUdpStatus } from '../rpc/udp-native.js';
 import { registerService, type ServiceRegistration } from '../rpcbind/register.js';
-import { FsStore, MONITOR_DIR, NOTIFY_DIR } from '../store/fs.js';
+import { FsStore, type FsStoreSyncChoice, MONITOR_DIR, NOTIFY_DIR } from '../store/fs.js';
 import type { StoreLogger } from '../store/logger.js';
 import type { Store, StoreSnapshot } from '../store/types.js';
 import { Callbacks } from './callbacks.js';
@@ -64,6 +64,8 @@ export interface DaemonOptions {
   /** Source port of outgoing SM_NOTIFYs. */
   outgoingPort?: number;
   stateDir?: string;
+  /** How the fs store syncs a batch's host files (FsStoreOptions.sync; default: NSMD_STORE_SYNC, else 'auto'). */
+  storeSync?: FsStoreSyncChoice;
   /** Names announced in SM_NOTIFY (default: the host name). */
   names?: string[];
   rpcbind?: 'system' | 'embedded' | 'none' | 'auto';
@@ -133,7 +135,13 @@ export class NsmDaemon {
       warn: (m, ...d) => log.warn(d.length ? { details: d } : {}, m),
       debug: (m, ...d) => log.debug(d.length ? { details: d } : {}, m),
     };
-    const fsStore = opts.store ? null : new FsStore({ dir: stateDir, logger: storeLog });
+    const fsStore = opts.store
+      ? null
+      : new FsStore({
+          dir: stateDir,
+          logger: storeLog,
+          ...(opts.storeSync ? { sync: opts.storeSync } : {}),
+        });
     const store: Store = opts.store ?? fsStore!;
     // A state directory is read into the store's compact index only; its records then go to the
     // registry one at a time (never all held as objects at once: the heap would keep their peak).
@@ -290,6 +298,8 @@ export class NsmDaemon {
         notify: service.notifyList.size,
         names,
         stateDir: opts.store ? undefined : stateDir,
+        // How host files are written ('native' addon or 'node') and synced ('auto', 'file', 'fs').
+        ...(fsStore ? { storeIo: fsStore.io, storeSync: fsStore.sync } : {}),
       },
       'serving',
     );

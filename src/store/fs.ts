@@ -1,10 +1,11 @@
 import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { endianness } from 'node:os';
+import { endianness, release } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { readHostDirInWorkers } from './dir-reader.js';
 import { errnoOf, StoreError } from './errors.js';
 import { defaultStoreLogger, type StoreLogger } from './logger.js';
+import { commitFiles, type NativeFsJob, nativeFsStatus } from './native-fs.js';
 import { ENTRY, type ReadChunk } from './read-worker.js';
 import {
   checkMonName,
@@ -43,10 +44,14 @@ const HOST_FILE_MODE = 0o600;
 const STATE_FILE_MODE = 0o644;
 /** Longest a batch waits for the callers of the one before (see gather()). */
 const GATHER_MAX_MS = 2;
-/** Event loop turns without a new call after which a batch stops waiting for more. */
-const GATHER_QUIET_TURNS = 8;
+/** Time without a new call after which a batch stops waiting for more. */
+const GATHER_QUIET_MS = Number(process.env.NSMD_QT ?? 0.3);
 /** Quiet time before an idle store makes spare files (see spares.ts). */
 const SPARE_FILL_DELAY_MS = 250;
+/** A batch's syncfs slower than this (ms) means other writers share the file system ('auto' backs off). */
+const SYNCFS_SLOW_MS = 50;
+/** How long 'auto' syncs file by file after a slow syncfs (ms). */
+const SYNCFS_BACKOFF_MS = 30_000;
 /** A host file is a few lines; anything bigger is not one of ours. */
 const MAX_HOST_FILE = 1 << 20;
 
@@ -71,7 +76,29 @@ export interface FsStoreOptions {
    * caller waits (default 1024; 0: none, every new host file is created). See docs/STATE.md.
    */
   spareFiles?: number;
+  /**
+   * How a group commit's files are written: 'native' by the addon (native/fs), all of a batch in
+   * one worker with its writeback started before the first sync, so that the batch shares journal
+   * commits; 'node' with node:fs calls, `concurrency` at a time; 'auto' (default) the addon when it
+   * is built. Without this option the environment variable NSMD_STORE_IO (auto, native, node) decides.
+   */
+  io?: FsStoreIoChoice;
+  /**
+   * How a batch's written files are made durable before they are renamed into place: 'file', an
+   * fdatasync per file (what rpc.statd does, one per call); 'fs', one syncfs(2) of the state
+   * directory's file system per batch, which also writes out whatever else is dirty there; 'auto'
+   * (default) syncfs for batches of two files or more, falling back to 'file' for a while when a
+   * syncfs is slow (other writers on the file system). 'fs' and 'auto' need the native io and
+   * Linux 5.8 or later (syncfs reports write errors since); 'auto' is 'file' without them.
+   * Without this option the environment variable NSMD_STORE_SYNC (auto, file, fs) decides.
+   */
+  sync?: FsStoreSyncChoice;
 }
+
+/** See FsStoreOptions.io. */
+export type FsStoreIoChoice = 'auto' | 'native' | 'node';
+/** See FsStoreOptions.sync. */
+export type FsStoreSyncChoice = 'auto' | 'file' | 'fs';
 
 /** What FsStore.loadIndex() found. */
 export interface FsStoreSummary {
@@ -101,6 +128,10 @@ export interface FsStoreStats {
   sparesRecycled: number;
   /** Spare files ready now. */
   sparesReady: number;
+  /** Batches whose written files were synced by one syncfs (see FsStoreOptions.sync). */
+  syncfsBatches: number;
+  /** syncfs calls slower than SYNCFS_SLOW_MS, after each of which 'auto' synced file by file for a while. */
+  syncfsSlow: number;
 }
 
 type DirLabel = typeof MONITOR_DIR | typeof NOTIFY_DIR;
@@ -457,6 +488,12 @@ export class FsStore implements Store {
   private readonly sm: HostDir;
   private readonly bak: HostDir;
   private readonly spares: SpareFiles;
+  /** How batches are written: see FsStoreOptions.io. */
+  readonly io: 'native' | 'node';
+  /** How written files are synced: see FsStoreOptions.sync. */
+  readonly sync: 'auto' | 'file' | 'fs';
+  /** performance.now() until which 'auto' does not use syncfs (after a slow one). */
+  private syncfsPausedUntil = 0;
   private baseHandle: FileHandle | null = null;
   private readonly basePrefix: Buffer;
   private owner: { uid: number; gid: number } | null = null;
@@ -481,6 +518,8 @@ export class FsStore implements Store {
     dirSyncs: 0,
     sparesUsed: 0,
     sparesRecycled: 0,
+    syncfsBatches: 0,
+    syncfsSlow: 0,
   };
 
   constructor(opts: FsStoreOptions) {
@@ -490,6 +529,8 @@ export class FsStore implements Store {
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 8192);
     this.readers = Math.max(1, Math.min(opts.readers ?? 1, 16));
+    this.io = storeIo(opts.io);
+    this.sync = storeSync(opts.sync, this.io);
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);
@@ -827,15 +868,17 @@ export class FsStore implements Store {
    * a turn brought none. A lone caller never waits: the store is idle after its batch.
    */
   private async gather(expect: number): Promise<void> {
-    const until = performance.now() + GATHER_MAX_MS;
+    const start = performance.now();
     let seen = this.queue.length;
-    let quietTurns = 0;
-    while (this.queue.length < expect && performance.now() < until && !this.closed) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    let lastNew = start;
+    for (;;) {
+      const now = performance.now();
+      if (this.queue.length >= expect || now - start >= GATHER_MAX_MS || this.closed) return;
       if (this.queue.length > seen) {
         seen = this.queue.length;
-        quietTurns = 0;
-      } else if (++quietTurns > GATHER_QUIET_TURNS) return;
+        lastNew = now;
+      } else if (now - lastNew >= GATHER_QUIET_MS) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -986,23 +1029,12 @@ export class FsStore implements Store {
           tasks.push({ dir, file, data: content === null ? null : Buffer.from(content, 'latin1') });
         }
       }
-      await pool(tasks, this.concurrency, async (t) => {
-        try {
-          if (t.data) await this.writeHostFile(t.dir, t.file, t.data);
-          else await this.removeHostFile(t.dir, t.file);
-        } catch (err) {
-          t.error = err;
-        }
-      });
+      const dirErrors = this.io === 'native' ? await this.writeNative(tasks) : await this.writeNode(tasks);
       for (const d of [this.sm, this.bak]) {
         const done = tasks.filter((t) => t.dir === d && t.error === undefined);
-        if (done.length === 0) continue;
-        try {
-          await this.syncDir(d.handle);
-        } catch (err) {
-          // Renamed but maybe not durable: the index follows what is visible, the callers hear it failed.
-          for (const t of done) failed.set(`${d.label}/${t.file}`, err);
-        }
+        // Renamed but maybe not durable: the index follows what is visible, the callers hear it failed.
+        const err = dirErrors.get(d);
+        if (err !== undefined) for (const t of done) failed.set(`${d.label}/${t.file}`, err);
         // Content from the written bytes: a flat string, not the concatenation it was built from.
         for (const t of done) d.setContent(t.file, t.data ? t.data.toString('latin1') : null);
       }
@@ -1034,6 +1066,141 @@ export class FsStore implements Store {
       if (where) p.reject(this.ioError(where, cause));
       else p.resolve(p.result);
     }
+  }
+
+  /** A batch's files through node:fs, `concurrency` at a time; each directory written to is then fsynced. */
+  private async writeNode(tasks: FileTask[]): Promise<Map<HostDir, unknown>> {
+    await pool(tasks, this.concurrency, async (t) => {
+      try {
+        if (t.data) await this.writeHostFile(t.dir, t.file, t.data);
+        else await this.removeHostFile(t.dir, t.file);
+      } catch (err) {
+        t.error = err;
+      }
+    });
+    return this.syncDirsOf(tasks);
+  }
+
+  /** Fsyncs each directory a task without error changed; returns the failures. */
+  private async syncDirsOf(tasks: FileTask[]): Promise<Map<HostDir, unknown>> {
+    const errors = new Map<HostDir, unknown>();
+    for (const d of [this.sm, this.bak]) {
+      if (!tasks.some((t) => t.dir === d && t.error === undefined)) continue;
+      try {
+        await this.syncDir(d.handle);
+      } catch (err) {
+        errors.set(d, err);
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * A batch's files through the addon, in one worker (see native-fs.ts), spares used and recycled as
+   * writeHostFile and removeHostFile do. A spare found unusable is retried through node:fs.
+   */
+  private async writeNative(tasks: FileTask[]): Promise<Map<HostDir, unknown>> {
+    const dirs = [this.sm, this.bak];
+    const fds = dirs.map((d) => {
+      if (!d.handle) throw new StoreError('ERR_STORE_STATE', 'store is not open');
+      return { fd: d.handle.fd, path: d.path };
+    });
+    const jobs: NativeFsJob[] = [];
+    const spareOf: (string | undefined)[] = [];
+    for (const t of tasks) {
+      const dir = dirs.indexOf(t.dir);
+      const target = t.dir.pathOf(t.file);
+      let spare: string | undefined;
+      if (t.data) {
+        spare = this.spares.take();
+        jobs.push(
+          spare === undefined
+            ? {
+                kind: 'temp',
+                dir,
+                from: Buffer.concat([t.dir.prefix, this.tempName()]),
+                to: target,
+                data: t.data,
+              }
+            : { kind: 'spare', dir, from: this.spares.pathOf(spare), to: target, data: t.data },
+        );
+      } else {
+        spare = this.spares.recycleName();
+        jobs.push(
+          spare === undefined
+            ? { kind: 'unlink', dir, from: target }
+            : { kind: 'recycle', dir, from: target, to: this.spares.pathOf(spare) },
+        );
+      }
+      spareOf.push(spare);
+    }
+    const owner = this.owner ?? {};
+    const writes = tasks.reduce((n, t) => (t.data ? n + 1 : n), 0);
+    const syncFs =
+      this.sync === 'fs' ||
+      (this.sync === 'auto' && writes >= 2 && performance.now() >= this.syncfsPausedUntil);
+    const started = performance.now();
+    const res = await commitFiles(jobs, fds, { mode: HOST_FILE_MODE, ...owner, syncFs });
+    if (syncFs) {
+      this.counters.syncfsBatches++;
+      const took = performance.now() - started;
+      if (took > SYNCFS_SLOW_MS) {
+        this.counters.syncfsSlow++;
+        if (this.sync === 'auto') {
+          this.syncfsPausedUntil = performance.now() + SYNCFS_BACKOFF_MS;
+          this.log.debug(
+            `syncfs took ${took.toFixed(0)} ms (other data was dirty on the file system): ` +
+              `syncing file by file for ${SYNCFS_BACKOFF_MS / 1000} s`,
+          );
+        }
+      }
+    }
+    const retry: FileTask[] = [];
+    tasks.forEach((t, i) => {
+      const { outcome, error } = res.jobs[i]!;
+      const spare = spareOf[i];
+      switch (jobs[i]!.kind) {
+        case 'temp':
+        case 'spare':
+          if (spare !== undefined) {
+            if (outcome === 'done' || outcome === 'unusable') this.spares.forget(spare);
+            else this.spares.giveBack(spare);
+          }
+          if (outcome === 'done') {
+            this.counters.fileWrites++;
+            if (spare !== undefined) this.counters.sparesUsed++;
+          } else if (outcome === 'unusable' || outcome === 'spareRefused') retry.push(t);
+          else t.error = error;
+          break;
+        case 'recycle':
+          this.spares.recycled(spare!, outcome === 'done');
+          if (outcome === 'done') this.counters.sparesRecycled++;
+          if (outcome === 'done' || outcome === 'unlinked') this.counters.fileUnlinks++;
+          else t.error = error;
+          break;
+        case 'unlink':
+          if (outcome === 'done') this.counters.fileUnlinks++;
+          else t.error = error;
+          break;
+      }
+    });
+    const errors = new Map<HostDir, unknown>();
+    res.dirs.forEach((e, i) => {
+      if (e === undefined) return;
+      this.counters.dirSyncs++;
+      if (e !== null) errors.set(dirs[i]!, e);
+    });
+    if (retry.length > 0) {
+      await pool(retry, this.concurrency, async (t) => {
+        try {
+          await this.writeHostFile(t.dir, t.file, t.data!);
+        } catch (err) {
+          t.error = err;
+        }
+      });
+      for (const [d, e] of await this.syncDirsOf(retry)) if (!errors.has(d)) errors.set(d, e);
+    }
+    return errors;
   }
 
   private ioError(where: string, cause: unknown): StoreError {
@@ -1195,6 +1362,11 @@ export class FsStore implements Store {
     await this.unlink(d.pathOf(file));
   }
 
+  /** A new temp file name: ours (pid) and never taken for a host (leading '.'). */
+  private tempName(): Buffer {
+    return Buffer.from(`${TEMP_PREFIX}${process.pid}.${++this.tempSeq}${TEMP_SUFFIX}`);
+  }
+
   /** Temp file beside the target, data-synced, renamed over it. The caller syncs the directory. */
   private async writeAtomic(
     prefix: Buffer,
@@ -1202,10 +1374,7 @@ export class FsStore implements Store {
     data: Buffer,
     mode = HOST_FILE_MODE,
   ): Promise<void> {
-    const tmp = Buffer.concat([
-      prefix,
-      Buffer.from(`${TEMP_PREFIX}${process.pid}.${++this.tempSeq}${TEMP_SUFFIX}`),
-    ]);
+    const tmp = Buffer.concat([prefix, this.tempName()]);
     let fh: FileHandle | null = null;
     try {
       fh = await fsp.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
@@ -1272,4 +1441,45 @@ export class FsStore implements Store {
 async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
   let off = 0;
   while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+}
+
+/** The io an FsStore uses: the option, else NSMD_STORE_IO, else the addon when it is built. */
+function storeIo(choice: FsStoreIoChoice | undefined): 'native' | 'node' {
+  let want = choice ?? 'auto';
+  if (choice === undefined) {
+    const env = process.env.NSMD_STORE_IO;
+    if (env === 'native' || env === 'node') want = env;
+  }
+  if (want === 'node') return 'node';
+  const native = nativeFsStatus();
+  if (native.available) return 'native';
+  if (want === 'native')
+    throw new StoreError('ERR_STORE_OPEN', `native store io unavailable: ${native.reason} (${native.path})`);
+  return 'node';
+}
+
+/** Linux 5.8 and later report write errors through syncfs(2); before, it always succeeded. */
+function syncfsReportsErrors(): boolean {
+  if (process.platform !== 'linux') return false;
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 8));
+}
+
+/** The sync an FsStore uses: the option, else NSMD_STORE_SYNC, else 'auto' ('file' where syncfs cannot be used). */
+function storeSync(choice: FsStoreSyncChoice | undefined, io: 'native' | 'node'): 'auto' | 'file' | 'fs' {
+  let want = choice ?? 'auto';
+  if (choice === undefined) {
+    const env = process.env.NSMD_STORE_SYNC;
+    if (env === 'file' || env === 'fs') want = env;
+  }
+  if (want === 'file') return 'file';
+  const why =
+    io !== 'native'
+      ? 'the native store io is not in use'
+      : !syncfsReportsErrors()
+        ? `Linux ${release()} is older than 5.8`
+        : '';
+  if (why === '') return want;
+  if (want === 'fs') throw new StoreError('ERR_STORE_OPEN', `sync by syncfs unavailable: ${why}`);
+  return 'file';
 }

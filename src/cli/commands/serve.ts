@@ -38,13 +38,22 @@ Options:
                            (100021, procedure 16 or 24); callbacks still go
                            only to 127.0.0.1
       --log-format FORMAT  json | pretty (default: pretty on a terminal, else json)
+      --sync MODE          how a group commit makes new host files durable before
+                           renaming them into place: file (an fdatasync each, as
+                           rpc.statd does), fs (one syncfs of the state
+                           directory's file system, which also writes out other
+                           dirty data there), auto (default: fs for two files or
+                           more, file for 30 s after a syncfs slower than 50 ms;
+                           file without the native addon or before Linux 5.8)
 
 Signals: SIGTERM and SIGINT stop it cleanly (finish syncs, unregister from
 rpcbind, exit 0); SIGUSR1 sends the pending notifications again.
 
 Environment: NSMD_UDP=dgram answers UDP through node:dgram instead of the
-native batched addon (native|auto; the 'serving' log line says which is used).
-UV_THREADPOOL_SIZE (set before node starts) bounds the file syncs in flight.
+native batched addon (native|auto); NSMD_STORE_IO=node writes host files with
+node:fs instead of the native addon (native|auto); NSMD_STORE_SYNC sets the
+default of --sync. The 'serving' log line says which are used.
+UV_THREADPOOL_SIZE (set before node starts) bounds the node:fs syncs in flight.
 See docs/NSM.md, docs/RPC.md and docs/STATE.md.
 
 Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.
@@ -86,11 +95,16 @@ export const serveCommand: Command = {
         'notify-trust-any-sender': { type: 'boolean' },
         'any-callback-program': { type: 'boolean' },
         'log-format': { type: 'string' },
+        sync: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+    const sync = values.sync;
+    if (sync !== undefined && !['auto', 'file', 'fs'].includes(sync)) {
+      throw new UsageError(`--sync must be auto, file or fs, not '${sync}'`);
+    }
     const rpcbind = values.rpcbind;
     if (rpcbind !== undefined && !['system', 'embedded', 'none'].includes(rpcbind)) {
       throw new UsageError(`--rpcbind must be system, embedded or none, not '${rpcbind}'`);
@@ -126,6 +140,7 @@ export const serveCommand: Command = {
       ...((port ?? conf.port) !== undefined ? { port: port ?? conf.port } : {}),
       ...((outgoingPort ?? conf.outgoingPort) ? { outgoingPort: outgoingPort ?? conf.outgoingPort } : {}),
       stateDir: values['state-dir'] ?? conf.stateDir ?? '/var/lib/nfs',
+      ...(sync ? { storeSync: sync as 'auto' | 'file' | 'fs' } : {}),
       ...(names ? { names } : {}),
       rpcbind: (rpcbind as 'system' | 'embedded' | 'none' | undefined) ?? 'auto',
       notify: !(values['no-notify'] ?? conf.noNotify ?? false),

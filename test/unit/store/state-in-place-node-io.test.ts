@@ -1,0 +1,4 @@
+// The state-in-place.test.ts tests again with FsStore writing through node:fs, the fallback of the native
+// file-commit addon (state-in-place.test.ts runs them on whatever NSMD_STORE_IO picks, the addon when built).
+process.env.NSMD_STORE_IO = 'node';
+await import('./state-in-place.test.js');
