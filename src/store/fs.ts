@@ -45,7 +45,7 @@ const STATE_FILE_MODE = 0o644;
 /** Longest a batch waits for the callers of the one before (see gather()). */
 const GATHER_MAX_MS = 2;
 /** Time without a new call after which a batch stops waiting for more. */
-const GATHER_QUIET_MS = Number(process.env.NSMD_QT ?? 0.3);
+const GATHER_QUIET_MS = 0.3;
 /** Quiet time before an idle store makes spare files (see spares.ts). */
 const SPARE_FILL_DELAY_MS = 250;
 /** A batch's syncfs slower than this (ms) means other writers share the file system ('auto' backs off). */
