@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the interop tests and the benchmarks need, and what builds the
-# native UDP addon (g++, make, python3 for node-gyp), but only when one is missing and we are root.
+# native addons (g++, make, python3 for node-gyp), but only when one is missing and we are root.
 # Not root: prints what is missing and succeeds (those suites then skip; the addon is not built).
 # Usage: bash scripts/install-deps.sh [--with-tshark]
 set -euo pipefail

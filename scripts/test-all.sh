@@ -51,7 +51,7 @@ step "npm ci"
 npm ci --no-audit --no-fund
 
 step "build"
-# As root, install-deps.sh has made sure of g++, make and python3: the native UDP addon must build.
+# As root, install-deps.sh has made sure of g++, make and python3: the native addons must build.
 if [ "$(id -u)" = 0 ] && [ "$(uname -s)" = Linux ]; then export NSMD_NATIVE_REQUIRED=1; fi
 npm run build
 
