@@ -337,6 +337,33 @@ describe('FsStore: loading many hosts', () => {
   });
 });
 
+describe('FsStore: loading leaves the files as they were', () => {
+  it('reads host files without updating their access time (no inode dirtied at start-up)', async (t) => {
+    const dir = tempDir();
+    fs.mkdirSync(join(dir, 'sm'));
+    fs.mkdirSync(join(dir, 'sm.bak'));
+    const host = join(dir, 'sm', 'h1');
+    const control = join(dir, 'control');
+    for (const f of [host, control]) {
+      fs.writeFileSync(f, line('h1'));
+      // Read last long before it was written: relatime updates such an atime on the next read.
+      const { mtime } = fs.statSync(f);
+      fs.utimesSync(f, new Date(mtime.getTime() - 3_600_000), mtime);
+    }
+    const before = fs.statSync(control).atimeMs;
+    fs.readFileSync(control);
+    if (fs.statSync(control).atimeMs === before) {
+      t.skip('this file system does not update access times (noatime)');
+      return;
+    }
+    const hostBefore = fs.statSync(host).atimeMs;
+    const s = new FsStore({ dir });
+    assert.equal((await s.load()).monitors.length, 1);
+    await s.close();
+    assert.equal(fs.statSync(host).atimeMs, hostBefore);
+  });
+});
+
 describe('FsStore: opening', () => {
   it('creates the directory, sm/ and sm.bak/ when missing', async () => {
     const dir = join(tempDir(), 'a', 'b');
