@@ -80,6 +80,7 @@ struct Job {
   std::string from, to;
   size_t data_off = 0, data_len = 0;
   int fd = -1;
+  dev_t dev = 0;  // file system of a written file (sync by syncfs)
   int32_t outcome = kDone, err = 0, syscall = kNone;
 };
 
@@ -167,59 +168,77 @@ void OpenAndWrite(Batch* b, Job& j) {
   if (!(b->flags & kSyncFs)) (void)sync_file_range(j.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
-// Data sync of the batch's written files, each before it is renamed into place.
-void SyncWritten(Batch* b) {
-  if (b->flags & kSyncFs) {
-    // One syncfs per file system holding a written file: its dirty data and metadata, ours among
-    // them, are on stable storage when it returns (errors reported since Linux 5.8).
-    std::vector<dev_t> done;
-    for (Job& j : b->jobs) {
-      if (j.fd < 0 || j.outcome != kDone) continue;
-      struct stat st;
-      if (fstat(j.fd, &st) != 0) {
-        Fail(j, kFstat);
-        Abandon(j);
-        continue;
-      }
-      if (std::find(done.begin(), done.end(), st.st_dev) != done.end()) continue;
-      if (syncfs(j.fd) != 0) {
-        int e = errno;
-        for (Job& k : b->jobs) {
-          struct stat kst;
-          if (k.fd < 0 || k.outcome != kDone || fstat(k.fd, &kst) != 0 || kst.st_dev != st.st_dev) continue;
-          errno = e;
-          Fail(k, kSyncfs);
-          Abandon(k);
+// Files held open at once: a batch of thousands must not run into the descriptor limit.
+constexpr size_t kOpenMax = 256;
+
+// A file system to syncfs, through one descriptor kept open on it.
+struct FsToSync {
+  dev_t dev;
+  int fd;
+};
+
+// Data sync of the batch's written files, each before it is renamed into place. Files are
+// written kOpenMax at a time; with fdatasync, each group is synced before the next is opened.
+void WriteAndSync(Batch* b) {
+  const bool syncfs_mode = (b->flags & kSyncFs) != 0;
+  std::vector<FsToSync> filesystems;
+  std::vector<Job*> group;
+  auto finish_group = [&]() {
+    for (Job* j : group) {
+      if (j->fd < 0 || j->outcome != kDone) continue;
+      if (syncfs_mode) {
+        struct stat st;
+        if (fstat(j->fd, &st) != 0) {
+          Fail(*j, kFstat);
+          Abandon(*j);
+          continue;
         }
+        j->dev = st.st_dev;
+        auto known = std::find_if(filesystems.begin(), filesystems.end(),
+                                  [&](const FsToSync& f) { return f.dev == st.st_dev; });
+        if (known == filesystems.end()) {
+          filesystems.push_back({st.st_dev, j->fd});  // kept open until its syncfs
+          j->fd = -1;
+          continue;
+        }
+      } else if (fdatasync(j->fd) != 0) {
+        Fail(*j, kDatasync);
+        Abandon(*j);
         continue;
       }
-      done.push_back(st.st_dev);
+      close(j->fd);
+      j->fd = -1;
     }
-    for (Job& j : b->jobs) {
-      if (j.fd < 0) continue;
-      close(j.fd);
-      j.fd = -1;
-    }
-    return;
-  }
+    group.clear();
+  };
   for (Job& j : b->jobs) {
-    if (j.fd < 0 || j.outcome != kDone) continue;
-    if (fdatasync(j.fd) != 0) {
-      Fail(j, kDatasync);
+    if (j.kind != kWriteTemp && j.kind != kWriteSpare) continue;
+    OpenAndWrite(b, j);
+    group.push_back(&j);
+    if (group.size() == kOpenMax) finish_group();
+  }
+  finish_group();
+  // One syncfs per file system holding a written file: its dirty data and metadata, ours among
+  // them, are on stable storage when it returns (errors reported since Linux 5.8). A failure
+  // fails every file written there.
+  for (const FsToSync& f : filesystems) {
+    int rc = syncfs(f.fd);
+    int e = errno;
+    close(f.fd);
+    if (rc == 0) continue;
+    for (Job& j : b->jobs) {
+      if ((j.kind != kWriteTemp && j.kind != kWriteSpare) || j.outcome != kDone || j.dev != f.dev) continue;
+      errno = e;
+      Fail(j, kSyncfs);
       Abandon(j);
-      continue;
     }
-    close(j.fd);
-    j.fd = -1;
   }
 }
 
 void Execute(napi_env, void* data) {
   Batch* b = static_cast<Batch*>(data);
   std::vector<bool> touched(b->dir_fds.size(), false);
-  for (Job& j : b->jobs)
-    if (j.kind == kWriteTemp || j.kind == kWriteSpare) OpenAndWrite(b, j);
-  SyncWritten(b);
+  WriteAndSync(b);
   for (Job& j : b->jobs) {
     if (j.outcome != kDone) continue;
     switch (j.kind) {

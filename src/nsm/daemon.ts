@@ -328,7 +328,9 @@ export class NsmDaemon {
       await this.registration.unregister();
       if (this.ha) await Promise.race([this.ha.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await Promise.all([this.transports.notify.close(), this.transports.callback.close()]);
-      this.log.info({ state: this.state.current }, 'stopped');
+      // The store's work counters (group commits, calls, syncs, spares) for the life of the process.
+      const storeStats = this.store instanceof FsStore ? { store: this.store.stats() } : {};
+      this.log.info({ state: this.state.current, ...storeStats }, 'stopped');
     })();
     return this.stopping;
   }

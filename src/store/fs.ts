@@ -44,6 +44,8 @@ const HOST_FILE_MODE = 0o600;
 const STATE_FILE_MODE = 0o644;
 /** Longest a batch waits for the callers of the one before (see gather()). */
 const GATHER_MAX_MS = 2;
+/** A drain starting this soon after the last one ended expects that one's callers back (ms). */
+const RECENT_DRAIN_MS = 5;
 /** Time without a new call after which a batch stops waiting for more. */
 const GATHER_QUIET_MS = 0.3;
 /** Quiet time before an idle store makes spare files (see spares.ts). */
@@ -504,6 +506,8 @@ export class FsStore implements Store {
   private closed = false;
   private queue: Pending[] = [];
   private running = false;
+  /** When the last drain ended and how many callers its last batch answered (see drain()). */
+  private drainEnd = { at: Number.NEGATIVE_INFINITY, inFlight: 0 };
   private idleWaiters: (() => void)[] = [];
   private tempSeq = 0;
   private fillTimer: NodeJS.Timeout | null = null;
@@ -841,7 +845,9 @@ export class FsStore implements Store {
   }
 
   private async drain(): Promise<void> {
-    let inFlight = 0;
+    // Right after a drain that emptied the queue (all of a window's calls were in its last batch),
+    // the first call back must not go alone into a batch of one, with the rest of the window behind it.
+    let inFlight = performance.now() - this.drainEnd.at < RECENT_DRAIN_MS ? this.drainEnd.inFlight : 0;
     while (this.queue.length > 0) {
       if (this.queue[0]!.apply === null) {
         await this.runMove(this.queue.shift()!);
@@ -855,6 +861,7 @@ export class FsStore implements Store {
       // Callers answered now and callers that queued meanwhile: under steady load, all come back.
       inFlight = batch.length + this.queue.length;
     }
+    this.drainEnd = { at: performance.now(), inFlight };
     this.running = false;
     for (const w of this.idleWaiters.splice(0)) w();
     this.fillSpares();

@@ -68,6 +68,35 @@ describe('native file commit', { skip: noAddon }, () => {
     });
   }
 
+  it('writes a batch of more files than the descriptor limit allows open at once', async () => {
+    const root = tempDir();
+    const script = `
+      import { commitFiles } from ${JSON.stringify(new URL('../../../src/store/native-fs.js', import.meta.url).href)};
+      import { openSync } from 'node:fs';
+      const root = ${JSON.stringify(root)};
+      const dirs = [{ fd: openSync(root, 'r'), path: root }];
+      const out = [];
+      for (const syncFs of [false, true]) {
+        const jobs = Array.from({ length: 1000 }, (_, i) => ({
+          kind: 'temp', dir: 0, from: Buffer.from(root + '/.t' + i), to: Buffer.from(root + '/h' + syncFs + i), data: Buffer.from('x' + i),
+        }));
+        const r = await commitFiles(jobs, dirs, { mode: 0o600, syncFs });
+        out.push(r.jobs.filter((j) => j.outcome === 'done').length, r.jobs.find((j) => j.error)?.error?.code ?? '');
+      }
+      console.log(JSON.stringify(out));
+    `;
+    // 512 descriptors: node's own take a few dozen, so 1000 files open at once would fail (EMFILE).
+    const out = execFileSync(
+      'prlimit',
+      ['--nofile=512:512', process.execPath, '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.deepEqual(JSON.parse(out), [1000, '', 1000, '']);
+    assert.equal(fs.readdirSync(root).length, 2000);
+  });
+
   it('never writes through a spare that is a hard link, a FIFO or missing, and says it is unusable', async () => {
     const root = tempDir();
     const spares = join(root, '.spares');
