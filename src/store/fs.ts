@@ -872,7 +872,7 @@ export class FsStore implements Store {
    * hundred microseconds (a lock manager with a window of calls, a storm of clients), and without a
    * wait they would form a second, half-full batch behind the one that queued meanwhile. Waits, a
    * turn of the event loop at a time, until `expect` calls are queued, or GATHER_MAX_MS passed, or
-   * a turn brought none. A lone caller never waits: the store is idle after its batch.
+   * GATHER_QUIET_MS passed without a new call. A lone caller never waits: it expects only itself.
    */
   private async gather(expect: number): Promise<void> {
     const start = performance.now();
