@@ -95,6 +95,12 @@ export interface FsStoreOptions {
    * Without this option the environment variable NSMD_STORE_SYNC (auto, file, fs) decides.
    */
   sync?: FsStoreSyncChoice;
+  /**
+   * A batch's syncfs slower than this (ms, default 50) makes 'auto' sync file by file for
+   * `syncfsBackoffMs` (default 30000): another program's dirty data was being written out.
+   */
+  syncfsSlowMs?: number;
+  syncfsBackoffMs?: number;
 }
 
 /** See FsStoreOptions.io. */
@@ -132,7 +138,7 @@ export interface FsStoreStats {
   sparesReady: number;
   /** Batches whose written files were synced by one syncfs (see FsStoreOptions.sync). */
   syncfsBatches: number;
-  /** syncfs calls slower than SYNCFS_SLOW_MS, after each of which 'auto' synced file by file for a while. */
+  /** syncfs calls slower than `syncfsSlowMs`, after each of which 'auto' synced file by file for a while. */
   syncfsSlow: number;
 }
 
@@ -496,6 +502,8 @@ export class FsStore implements Store {
   readonly sync: 'auto' | 'file' | 'fs';
   /** performance.now() until which 'auto' does not use syncfs (after a slow one). */
   private syncfsPausedUntil = 0;
+  private readonly syncfsSlowMs: number;
+  private readonly syncfsBackoffMs: number;
   private baseHandle: FileHandle | null = null;
   private readonly basePrefix: Buffer;
   private owner: { uid: number; gid: number } | null = null;
@@ -535,6 +543,8 @@ export class FsStore implements Store {
     this.readers = Math.max(1, Math.min(opts.readers ?? 1, 16));
     this.io = storeIo(opts.io);
     this.sync = storeSync(opts.sync, this.io);
+    this.syncfsSlowMs = Math.max(0, opts.syncfsSlowMs ?? SYNCFS_SLOW_MS);
+    this.syncfsBackoffMs = Math.max(0, opts.syncfsBackoffMs ?? SYNCFS_BACKOFF_MS);
     this.sm = new HostDir(MONITOR_DIR, `${this.dir}/${MONITOR_DIR}`);
     this.bak = new HostDir(NOTIFY_DIR, `${this.dir}/${NOTIFY_DIR}`);
     this.basePrefix = Buffer.from(`${this.dir}/`);
@@ -1151,13 +1161,13 @@ export class FsStore implements Store {
     if (syncFs) {
       this.counters.syncfsBatches++;
       const took = performance.now() - started;
-      if (took > SYNCFS_SLOW_MS) {
+      if (took >= this.syncfsSlowMs) {
         this.counters.syncfsSlow++;
         if (this.sync === 'auto') {
-          this.syncfsPausedUntil = performance.now() + SYNCFS_BACKOFF_MS;
+          this.syncfsPausedUntil = performance.now() + this.syncfsBackoffMs;
           this.log.debug(
             `syncfs took ${took.toFixed(0)} ms (other data was dirty on the file system): ` +
-              `syncing file by file for ${SYNCFS_BACKOFF_MS / 1000} s`,
+              `syncing file by file for ${this.syncfsBackoffMs / 1000} s`,
           );
         }
       }

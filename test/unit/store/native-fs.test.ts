@@ -289,6 +289,38 @@ describe('FsStore io choice', () => {
     }
   });
 
+  it('auto syncs file by file for a while after a slow syncfs; fs keeps using syncfs', {
+    skip: noAddon,
+  }, async () => {
+    // Every syncfs counts as slow (0 ms): what a busy file system would make of them.
+    const auto = new FsStore({
+      dir: tempDir(),
+      io: 'native',
+      sync: 'auto',
+      syncfsSlowMs: 0,
+      syncfsBackoffMs: 300,
+    });
+    await auto.load();
+    const pair = (i: number) =>
+      Promise.all([auto.addMonitor(rec(`a${i}.example`, 1)), auto.addMonitor(rec(`b${i}.example`, 2))]);
+    await pair(1);
+    assert.deepEqual([auto.stats().syncfsBatches, auto.stats().syncfsSlow], [1, 1]);
+    await pair(2);
+    assert.equal(auto.stats().syncfsBatches, 1, 'backed off: file by file');
+    assert.equal(auto.stats().fileWrites, 4);
+    await new Promise((r) => setTimeout(r, 400));
+    await pair(3);
+    assert.equal(auto.stats().syncfsBatches, 2, 'syncfs again once the back-off is over');
+    await auto.close();
+
+    const fsOnly = new FsStore({ dir: tempDir(), io: 'native', sync: 'fs', syncfsSlowMs: 0 });
+    await fsOnly.load();
+    await fsOnly.addMonitor(rec('one.example', 1));
+    await Promise.all([fsOnly.addMonitor(rec('a.example', 1)), fsOnly.addMonitor(rec('b.example', 2))]);
+    assert.deepEqual([fsOnly.stats().syncfsBatches, fsOnly.stats().syncfsSlow], [2, 2]);
+    await fsOnly.close();
+  });
+
   it('refuses sync by syncfs without the native io, and auto then syncs file by file', () => {
     assert.equal(new FsStore({ dir: tempDir(), io: 'node', sync: 'auto' }).sync, 'file');
     assert.throws(
