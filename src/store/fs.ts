@@ -64,7 +64,7 @@ export interface FsStoreOptions {
   logger?: StoreLogger;
   /** Open without writing anything (for `nsmd status`); mutations reject. */
   readOnly?: boolean;
-  /** File reads or writes in flight at once (default 64). */
+  /** Files written at once with the node:fs io (default 64); the native io writes a batch in one job. */
   concurrency?: number;
   /** Most calls applied in one group commit (default 8192). */
   maxBatch?: number;
