@@ -2,10 +2,12 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SM_PROG, SM_VERS, SM_VERS_DEF } from '../proto/sm_inter.js';
+import { createClient } from '../rpc/client.js';
 import type { RpcLogger } from '../rpc/logger.js';
 import { RpcServer } from '../rpc/server.js';
 import { nativeUdpStatus } from '../rpc/udp-native.js';
-import { registerService, type ServiceRegistration } from '../rpcbind/register.js';
+import { getPort } from '../rpcbind/client.js';
+import { registerService, type ServiceRegistration, systemRpcbindAnswers } from '../rpcbind/register.js';
 import { FsStore, type FsStoreSyncChoice, MONITOR_DIR, NOTIFY_DIR } from '../store/fs.js';
 import type { StoreLogger } from '../store/logger.js';
 import type { Store, StoreSnapshot } from '../store/types.js';
@@ -127,6 +129,21 @@ export class NsmDaemon {
       if (checkName(n) !== null)
         throw new DaemonError('ERR_NSM_START', `--name ${JSON.stringify(n)} is not a valid host name`);
     }
+    // Before anything touches the state directory: a second statd on this host (rpc.statd from the
+    // distribution's service, or another nsmd serve) would share it and lose the registration.
+    let rpcbindMode = opts.rpcbind ?? 'auto';
+    if (rpcbindMode === 'auto')
+      rpcbindMode = (await systemRpcbindAnswers(opts.rpcbindPort)) ? 'system' : 'embedded';
+    if (rpcbindMode === 'system') {
+      const other = await runningStatdPort(opts.rpcbindPort);
+      if (other !== null) {
+        throw new DaemonError(
+          'ERR_NSM_START',
+          `a status monitor is already running here: rpcbind lists program 100024 at port ${other} and ` +
+            'it answers (rpc.statd, or another nsmd serve); stop it first (systemctl stop rpc-statd)',
+        );
+      }
+    }
     const privileged = process.getuid?.() === 0;
     // The IANA registry behind the reserved-port choice takes a moment to load: start it now.
     const ports = opts.ports ?? plainPorts;
@@ -230,7 +247,7 @@ export class NsmDaemon {
         vers: [SM_VERS],
         udpPort: port,
         tcpPort,
-        mode: opts.rpcbind ?? 'auto',
+        mode: rpcbindMode,
         ...(opts.rpcbindPort ? { rpcbindPort: opts.rpcbindPort } : {}),
         logger: rpcLog,
       });
@@ -437,4 +454,31 @@ async function lookupPasswd(match: (e: PasswdEntry) => boolean): Promise<PasswdE
     if (match(e)) return e;
   }
   return undefined;
+}
+
+/**
+ * The TCP port of a status monitor registered with the system rpcbind that answers NULL there, or
+ * null. A registration left by a statd that was killed points at a closed port: the connection is
+ * refused at once and it does not count.
+ */
+async function runningStatdPort(rpcbindPort: number | undefined): Promise<number | null> {
+  let port: number;
+  try {
+    port = await getPort('127.0.0.1', SM_PROG, SM_VERS, 'tcp', {
+      timeoutMs: 1000,
+      ...(rpcbindPort ? { rpcbindPort } : {}),
+    });
+  } catch {
+    return null;
+  }
+  if (port === 0) return null;
+  const client = createClient({ host: '127.0.0.1', port, transport: 'tcp', timeoutMs: 1000 });
+  try {
+    await client.bind(SM_VERS_DEF).SM_NULL();
+    return port;
+  } catch {
+    return null;
+  } finally {
+    await client.close();
+  }
 }

@@ -327,6 +327,33 @@ describe('nsmd with Debian rpcbind, rpcinfo, rpc.statd and sm-notify', { skip },
       await stopNsmd(nsmd);
     }
   });
+
+  test('7. nsmd serve refuses to start beside a running Debian rpc.statd, and leaves it and its state alone', async () => {
+    const bdir = makeStateDir(join(beta.dir, 'sd7'));
+    const statd = await startStatd(beta, { stateDir: bdir, name: 'beta' });
+    try {
+      const before = readFileSync(join(bdir, 'state'));
+      const r = await beta.execNsmd(
+        ['serve', '--state-dir', bdir, '--name', 'beta', '--log-format', 'json'],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`already running here: rpcbind lists program 100024 at port ${statd.port} and it answers`),
+      );
+      assert.deepEqual(readFileSync(join(bdir, 'state')), before, 'the state number is as rpc.statd left it');
+      const listed = await rpcinfo(beta, ['-p', '127.0.0.1']);
+      assert.match(listed.stdout, new RegExp(`100024\\s+1\\s+udp\\s+${statd.port}\\s+status`));
+      // Still rpc.statd's: it answers SM_STAT with its own state number.
+      const st = await smCall(beta, 'stat', { mon_name: 'beta' });
+      assert.equal(st.state, stateFile(bdir));
+    } finally {
+      await statd.stop();
+    }
+  });
 });
 
 describe('nsmd on a host without rpcbind', { skip }, () => {
