@@ -56,7 +56,9 @@ default of --sync. The 'serving' log line says which are used.
 UV_THREADPOOL_SIZE (set before node starts) bounds the node:fs syncs in flight.
 See docs/NSM.md, docs/RPC.md and docs/STATE.md.
 
-Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.
+Exit status: 0 after a clean stop, 1 when it cannot start (among other reasons:
+a status monitor, such as rpc.statd, is registered with rpcbind and answers),
+2 on bad usage.
 `;
 
 function portOf(v: string | undefined, what: string): number | undefined {
