@@ -129,8 +129,9 @@ export class NsmDaemon {
       if (checkName(n) !== null)
         throw new DaemonError('ERR_NSM_START', `--name ${JSON.stringify(n)} is not a valid host name`);
     }
-    // Before anything touches the state directory: a second statd on this host (rpc.statd from the
-    // distribution's service, or another nsmd serve) would share it and lose the registration.
+    // Before anything touches the state directory: beside a statd already serving this host
+    // (rpc.statd from the distribution's service, or another nsmd serve), both would write the same
+    // directory and the second would take the first one's rpcbind registration.
     let rpcbindMode = opts.rpcbind ?? 'auto';
     if (rpcbindMode === 'auto')
       rpcbindMode = (await systemRpcbindAnswers(opts.rpcbindPort)) ? 'system' : 'embedded';
