@@ -20,7 +20,7 @@ import {
 import { LAST_FRAGMENT, RecordReader } from './record.js';
 import { type AuthSys, type Caller, type Handler, type Handlers, NO_REPLY, type Transport } from './types.js';
 import { bindDgramUdp } from './udp-dgram.js';
-import { bindNativeUdp, nativeUdpStatus } from './udp-native.js';
+import { bindNativeUdp, nativeUdp } from './udp-native.js';
 import type { UdpBindOptions, UdpTransport, UdpTransportChoice, UdpTransportKind } from './udp-transport.js';
 
 /** Default largest call record accepted over TCP: NSM, NLM and rpcbind calls are far smaller. */
@@ -902,15 +902,10 @@ async function resolveHost(host: string): Promise<string> {
 
 /** The transport for a UDP listener: the option, else NSMD_UDP, else the addon when it is built. */
 function udpTransportKind(choice: UdpTransportChoice | undefined): UdpTransportKind {
-  let want = choice ?? 'auto';
-  if (choice === undefined) {
-    const env = process.env.NSMD_UDP;
-    if (env === 'native' || env === 'dgram') want = env;
-  }
-  if (want === 'dgram') return 'dgram';
-  const native = nativeUdpStatus();
-  if (native.available) return 'native';
-  if (want === 'native')
-    throw new Error(`native UDP transport unavailable: ${native.reason} (${native.path})`);
-  return 'dgram';
+  return nativeUdp.choose(
+    choice,
+    'NSMD_UDP',
+    'dgram',
+    (why) => new Error(`native UDP transport unavailable: ${why}`),
+  );
 }

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
+import { NativeAddon, type NativeAddonStatus } from './native-addon.js';
 import type { UdpBindOptions, UdpReceive, UdpTransport } from './udp-transport.js';
 
 /** The addon's socket (native/udp/udp.cc). Negative numbers are -errno. */
@@ -32,43 +31,16 @@ interface NativeBinding {
 }
 
 /** Whether the native UDP addon is loaded, and why not when it is not. */
-export interface NativeUdpStatus {
-  available: boolean;
-  /** The file looked for. */
-  path: string;
-  reason?: string;
-}
+export type NativeUdpStatus = NativeAddonStatus;
 
 // Built by scripts/build-native.mjs next to dist/src: dist/native/nsmd_udp.node.
-const ADDON_PATH = fileURLToPath(new URL('../../native/nsmd_udp.node', import.meta.url));
+export const nativeUdp = new NativeAddon<NativeBinding>('nsmd_udp');
 /** Bytes of replies a batch may queue; a reply that does not fit is sent on its own. */
 const SEND_AREA_BYTES = 64 * 1024;
 
-let binding: NativeBinding | null | undefined;
-let status: NativeUdpStatus | undefined;
-
-function load(): NativeBinding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  status = { available: false, path: ADDON_PATH };
-  if (process.platform !== 'linux') {
-    status.reason = `Linux only (this is ${process.platform})`;
-    return null;
-  }
-  try {
-    binding = createRequire(import.meta.url)(ADDON_PATH) as NativeBinding;
-    status.available = true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    status.reason = code === 'MODULE_NOT_FOUND' ? 'not built' : String((err as Error).message ?? err);
-  }
-  return binding;
-}
-
 /** Loads the addon once; says whether it is there. */
 export function nativeUdpStatus(): NativeUdpStatus {
-  load();
-  return { ...status! };
+  return nativeUdp.status();
 }
 
 function errnoError(errno: number, syscall: string, address?: string, port?: number): NodeJS.ErrnoException {
@@ -211,8 +183,8 @@ class NativeUdpTransport implements UdpTransport {
 
 /** Binds a UDP socket of the addon; throws when the addon is not loaded. '::' is dual-stack. */
 export async function bindNativeUdp(opts: UdpBindOptions): Promise<UdpTransport> {
-  const b = load();
-  if (b === null) throw new Error(`native UDP transport unavailable: ${status?.reason}`);
+  const b = nativeUdp.binding();
+  if (b === null) throw new Error(`native UDP transport unavailable: ${nativeUdp.status().reason}`);
   const socket = new b.UdpSocket();
   const port = socket.bind(opts.type === 'udp6' ? 6 : 4, opts.host, opts.port);
   if (port < 0) throw errnoError(port, 'bind', opts.host, opts.port);

@@ -5,7 +5,7 @@ import { resolve as resolvePath } from 'node:path';
 import { readHostDirInWorkers } from './dir-reader.js';
 import { errnoOf, StoreError } from './errors.js';
 import { defaultStoreLogger, type StoreLogger } from './logger.js';
-import { commitFiles, type NativeFsJob, nativeFsStatus } from './native-fs.js';
+import { commitFiles, type NativeFsJob, nativeFs } from './native-fs.js';
 import { ENTRY, type ReadChunk } from './read-worker.js';
 import {
   checkMonName,
@@ -1462,17 +1462,12 @@ async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
 
 /** The io an FsStore uses: the option, else NSMD_STORE_IO, else the addon when it is built. */
 function storeIo(choice: FsStoreIoChoice | undefined): 'native' | 'node' {
-  let want = choice ?? 'auto';
-  if (choice === undefined) {
-    const env = process.env.NSMD_STORE_IO;
-    if (env === 'native' || env === 'node') want = env;
-  }
-  if (want === 'node') return 'node';
-  const native = nativeFsStatus();
-  if (native.available) return 'native';
-  if (want === 'native')
-    throw new StoreError('ERR_STORE_OPEN', `native store io unavailable: ${native.reason} (${native.path})`);
-  return 'node';
+  return nativeFs.choose(
+    choice,
+    'NSMD_STORE_IO',
+    'node',
+    (why) => new StoreError('ERR_STORE_OPEN', `native store io unavailable: ${why}`),
+  );
 }
 
 /** Linux 5.8 and later report write errors through syncfs(2); before, it always succeeded. */

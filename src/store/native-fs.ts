@@ -2,9 +2,8 @@
 // work of one group commit done by one libuv worker, with the writeback of every file started
 // before the first data sync so that the batch shares its journal commits. FsStore uses it when it
 // is built and falls back to node:fs otherwise; see docs/STATE.md, "Group commit".
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
+import { NativeAddon, type NativeAddonStatus } from '../rpc/native-addon.js';
 
 /** What a job does. */
 export type NativeFsJobKind = 'temp' | 'spare' | 'recycle' | 'unlink';
@@ -44,12 +43,7 @@ export interface NativeFsResult {
 }
 
 /** Whether the addon is loaded, and why not when it is not. */
-export interface NativeFsStatus {
-  available: boolean;
-  /** The file looked for. */
-  path: string;
-  reason?: string;
-}
+export type NativeFsStatus = NativeAddonStatus;
 
 interface NativeBinding {
   commit(
@@ -64,7 +58,8 @@ interface NativeBinding {
   syncFs: number;
 }
 
-const ADDON_PATH = fileURLToPath(new URL('../../native/nsmd_fs.node', import.meta.url));
+/** The addon (dist/native/nsmd_fs.node). */
+export const nativeFs = new NativeAddon<NativeBinding>('nsmd_fs');
 const KINDS: Record<NativeFsJobKind, number> = { temp: 0, spare: 1, recycle: 2, unlink: 3 };
 const OUTCOMES: NativeFsOutcome[] = ['done', 'failed', 'unusable', 'spareRefused', 'unlinked'];
 const SYSCALLS = [
@@ -82,31 +77,9 @@ const SYSCALLS = [
 ];
 const NUL = Buffer.alloc(1);
 
-let binding: NativeBinding | null | undefined;
-let status: NativeFsStatus | undefined;
-
-function load(): NativeBinding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  status = { available: false, path: ADDON_PATH };
-  if (process.platform !== 'linux') {
-    status.reason = `Linux only (this is ${process.platform})`;
-    return null;
-  }
-  try {
-    binding = createRequire(import.meta.url)(ADDON_PATH) as NativeBinding;
-    status.available = true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    status.reason = code === 'MODULE_NOT_FOUND' ? 'not built' : String((err as Error).message ?? err);
-  }
-  return binding;
-}
-
 /** Loads the addon once; says whether it is there. */
 export function nativeFsStatus(): NativeFsStatus {
-  load();
-  return { ...status! };
+  return nativeFs.status();
 }
 
 /** An error shaped like node:fs's own (code, errno, syscall, path), so callers need not tell them apart. */
@@ -146,8 +119,11 @@ export async function commitFiles(
   dirs: readonly { fd: number; path: string }[],
   opts: NativeFsCommitOptions,
 ): Promise<NativeFsResult> {
-  const b = load();
-  if (b === null) throw new Error(`native file commit unavailable: ${status!.reason} (${status!.path})`);
+  const b = nativeFs.binding();
+  if (b === null) {
+    const st = nativeFs.status();
+    throw new Error(`native file commit unavailable: ${st.reason} (${st.path})`);
+  }
   const parts: Buffer[] = [];
   let size = 0;
   const add = (buf: Buffer, nul: boolean): number => {
